@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark program, each printing ratios against a baseline measured in the same
+# run. Results are copied by hand into docs/benchmarks.md with the date and the machine.
+set -euo pipefail
+build=${1:-build}
+echo "== runtime: threads and BLAS"
+"$build/bench/bench_runtime"

@@ -1,0 +1,215 @@
+#include "models/checkpoint.h"
+
+#include <torch/torch.h>
+
+#include <charconv>
+#include <cstring>
+
+#include "core/error.h"
+
+namespace jl::models {
+
+namespace {
+
+using json = nlohmann::json;
+
+const char* const kReservedKeys[] = {"model", "config", "command", "dataset", "step"};
+
+// Far deeper than any config; a bound keeps a crafted file from sending later code that walks the
+// config recursively (dump(), lookups) into a stack overflow.
+constexpr int kMaxConfigDepth = 64;
+
+std::string shape_string(at::IntArrayRef shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? "," : "") + std::to_string(shape[i]);
+  return out + "]";
+}
+
+st::DType stored_dtype(at::ScalarType type, const fs::path& path, const std::string& name) {
+  switch (type) {
+    case at::kFloat: return st::DType::F32;
+    case at::kHalf: return st::DType::F16;
+    case at::kBFloat16: return st::DType::BF16;
+    case at::kLong: return st::DType::I64;
+    case at::kInt: return st::DType::I32;
+    case at::kByte: return st::DType::U8;
+    default:
+      throw Error(path.string() + ": tensor '" + name + "' has dtype " + c10::toString(type) +
+                  ", which checkpoints do not store (use float32, float16, bfloat16, int64, int32 or uint8)");
+  }
+}
+
+at::ScalarType scalar_type(st::DType dtype) {
+  switch (dtype) {
+    case st::DType::F32: return at::kFloat;
+    case st::DType::F16: return at::kHalf;
+    case st::DType::BF16: return at::kBFloat16;
+    case st::DType::I64: return at::kLong;
+    case st::DType::I32: return at::kInt;
+    case st::DType::U8: return at::kByte;
+  }
+  return at::kFloat;
+}
+
+// Floating-point data converts between precisions; integer data (counters, indices) never turns into
+// floats or back, which would hide a checkpoint/model mismatch.
+bool loadable_into(st::DType stored, at::ScalarType target) {
+  const bool stored_float = stored == st::DType::F32 || stored == st::DType::F16 || stored == st::DType::BF16;
+  return stored_float ? at::isFloatingType(target) : at::isIntegralType(target, /*includeBool=*/false);
+}
+
+std::string join_problems(const std::vector<std::string>& problems) {
+  constexpr size_t kShown = 8;  // keeps the message one readable line
+  std::string out;
+  for (size_t i = 0; i < problems.size() && i < kShown; ++i) out += (i ? "; " : "") + problems[i];
+  if (problems.size() > kShown) out += "; and " + std::to_string(problems.size() - kShown) + " more";
+  return out;
+}
+
+}  // namespace
+
+// --- CheckpointInfo ----------------------------------------------------------------------------------
+
+std::map<std::string, std::string> CheckpointInfo::to_metadata() const {
+  std::map<std::string, std::string> out = extra;
+  for (const char* key : kReservedKeys)
+    if (extra.count(key))
+      throw Error(std::string("checkpoint metadata: extra entry '") + key + "' collides with the checkpoint field of that name");
+  try {
+    out["config"] = config.dump();
+  } catch (const json::type_error&) {
+    throw Error("checkpoint metadata: the config of model '" + model + "' holds text that is not valid UTF-8");
+  }
+  out["model"] = model;
+  out["command"] = command;
+  out["dataset"] = dataset;
+  out["step"] = std::to_string(step);
+  return out;
+}
+
+CheckpointInfo CheckpointInfo::from_metadata(const std::map<std::string, std::string>& metadata,
+                                             const fs::path& source) {
+  const std::string where = source.string();
+  CheckpointInfo info;
+  for (const char* key : {"model", "config"})
+    if (!metadata.count(key))
+      throw Error(where + ": not a Jielong checkpoint: its metadata has no '" + key + "' entry");
+  info.model = metadata.at("model");
+
+  const std::string& config_text = metadata.at("config");
+  try {
+    info.config = json::parse(config_text, [&](int depth, json::parse_event_t, json&) {
+      if (depth > kMaxConfigDepth)
+        throw Error(where + ": metadata 'config' nests deeper than " + std::to_string(kMaxConfigDepth) + " levels");
+      return true;
+    });
+  } catch (const json::parse_error& e) {
+    throw Error(where + ": metadata 'config' is not valid JSON (error at byte " + std::to_string(e.byte) + ")");
+  } catch (const json::exception&) {  // e.g. a number like 1e999 that overflows a double
+    throw Error(where + ": metadata 'config' is not valid JSON (a number is out of range)");
+  }
+
+  if (auto it = metadata.find("command"); it != metadata.end()) info.command = it->second;
+  if (auto it = metadata.find("dataset"); it != metadata.end()) info.dataset = it->second;
+  if (auto it = metadata.find("step"); it != metadata.end()) {
+    const std::string& s = it->second;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), info.step);
+    if (ec != std::errc() || end != s.data() + s.size() || s.empty())
+      throw Error(where + ": metadata 'step' is \"" + s.substr(0, 40) + "\", not an integer");
+  }
+
+  for (const auto& [key, value] : metadata) {
+    bool reserved = false;
+    for (const char* r : kReservedKeys) reserved = reserved || key == r;
+    if (!reserved) info.extra.emplace(key, value);
+  }
+  return info;
+}
+
+// --- saving ------------------------------------------------------------------------------------------
+
+std::map<std::string, at::Tensor> module_tensors(const torch::nn::Module& module) {
+  std::map<std::string, at::Tensor> out;
+  // Optional members (a Linear without bias) are registered as undefined tensors: nothing to store.
+  for (const auto& item : module.named_parameters(/*recurse=*/true))
+    if (item.value().defined()) out.emplace(item.key(), item.value());
+  for (const auto& item : module.named_buffers(/*recurse=*/true))
+    if (item.value().defined()) out.emplace(item.key(), item.value());
+  return out;
+}
+
+void save_tensors(const fs::path& path, const std::map<std::string, at::Tensor>& tensors,
+                  const std::map<std::string, std::string>& metadata, bool overwrite) {
+  std::vector<at::Tensor> cpu;  // owns the bytes the views point into until the file is written
+  cpu.reserve(tensors.size());
+  std::map<std::string, st::TensorView> views;
+  for (const auto& [name, tensor] : tensors) {
+    if (!tensor.defined()) throw Error(path.string() + ": tensor '" + name + "' is undefined");
+    if (tensor.layout() != at::kStrided)
+      throw Error(path.string() + ": tensor '" + name + "' is not dense; convert it with to_dense() first");
+    st::TensorView view;
+    view.dtype = stored_dtype(tensor.scalar_type(), path, name);
+    cpu.push_back(tensor.detach().to(at::kCPU).contiguous());
+    view.shape = cpu.back().sizes().vec();
+    view.data = cpu.back().data_ptr();
+    view.nbytes = cpu.back().nbytes();
+    views.emplace(name, std::move(view));
+  }
+  st::write_safetensors(path, views, metadata, overwrite);
+}
+
+void save_checkpoint(const fs::path& path, const torch::nn::Module& module, const CheckpointInfo& info,
+                     bool overwrite) {
+  save_tensors(path, module_tensors(module), info.to_metadata(), overwrite);
+}
+
+CheckpointInfo read_checkpoint_info(const fs::path& path) {
+  return CheckpointInfo::from_metadata(st::read_metadata(path), path);
+}
+
+// --- loading -----------------------------------------------------------------------------------------
+
+Checkpoint::Checkpoint(const fs::path& path)
+    : file_(path), info_(CheckpointInfo::from_metadata(file_.metadata(), path)) {}
+
+at::Tensor Checkpoint::tensor(const std::string& name) const {
+  const st::TensorView& view = file_.at(name);
+  at::Tensor out = at::empty(view.shape, at::TensorOptions().dtype(scalar_type(view.dtype)));
+  // memcpy, not a typed view: offsets in a crafted file need not be aligned for the element type.
+  if (view.nbytes > 0) std::memcpy(out.data_ptr(), view.data, view.nbytes);
+  return out;
+}
+
+void load_strict(torch::nn::Module& module, const Checkpoint& checkpoint, const std::string& expected_model) {
+  const std::string where = checkpoint.path().string();
+  if (!expected_model.empty() && checkpoint.info().model != expected_model)
+    throw Error(where + ": is a checkpoint of model '" + st::printable(checkpoint.info().model) + "', expected '" +
+                expected_model + "'");
+
+  const std::map<std::string, at::Tensor> targets = module_tensors(module);
+  std::vector<std::string> problems;
+  for (const auto& [key, target] : targets) {
+    if (!checkpoint.contains(key)) {
+      problems.push_back("missing tensor " + st::printable(key) + " (expected " + shape_string(target.sizes()) + ")");
+      continue;
+    }
+    const st::TensorView& stored = checkpoint.view(key);
+    if (at::IntArrayRef(stored.shape) != target.sizes())
+      problems.push_back(st::printable(key) + ": got " + shape_string(stored.shape) + ", expected " + shape_string(target.sizes()));
+    else if (!loadable_into(stored.dtype, target.scalar_type()))
+      problems.push_back(st::printable(key) + ": stored as " + st::name_of(stored.dtype) + ", which cannot load into " +
+                         c10::toString(target.scalar_type()));
+  }
+  for (const std::string& name : checkpoint.names())
+    if (!targets.count(name))
+      problems.push_back("unexpected tensor " + st::printable(name) + " " + shape_string(checkpoint.view(name).shape));
+  if (!problems.empty())
+    throw Error(where + ": does not fit model '" + st::printable(checkpoint.info().model) + "' (" +
+                std::to_string(problems.size()) + (problems.size() == 1 ? " problem): " : " problems): ") + join_problems(problems));
+
+  torch::NoGradGuard no_grad;
+  // copy_ converts dtype (F16 -> float32) and device (CPU -> wherever the module lives).
+  for (const auto& [key, target] : targets) target.copy_(checkpoint.tensor(key));
+}
+
+}  // namespace jl::models

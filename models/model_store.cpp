@@ -1,0 +1,70 @@
+#include "models/model_store.h"
+
+#include <cstdlib>
+#include <set>
+#include <sstream>
+
+#include "core/error.h"
+#include "models/safetensors.h"
+
+namespace jl::models {
+
+ModelStore::ModelStore(const fs::path& models_dir) {
+  if (!models_dir.empty()) search_path_.push_back(models_dir);
+  if (const char* env = std::getenv("JIELONG_MODELS")) {
+    std::stringstream list(env);
+    std::string dir;
+    while (std::getline(list, dir, ':'))
+      if (!dir.empty()) search_path_.push_back(dir);
+  }
+  search_path_.push_back(fs::path(JL_SOURCE_DIR) / "assets" / "models");
+}
+
+std::vector<CheckpointEntry> ModelStore::list() const {
+  std::vector<CheckpointEntry> entries;
+  std::set<std::string> seen;
+  for (const auto& dir : search_path_) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) continue;
+    std::vector<fs::path> files;
+    for (const auto& item : fs::directory_iterator(dir, ec))
+      if (item.path().extension() == ".safetensors") files.push_back(item.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+      CheckpointEntry e;
+      e.name = file.stem().string();
+      if (!seen.insert(e.name).second) continue;
+      e.path = file;
+      e.bytes = fs::file_size(file, ec);
+      try {
+        const auto meta = st::read_metadata(file);
+        if (auto it = meta.find("model"); it != meta.end()) e.model = it->second;
+        if (auto it = meta.find("step"); it != meta.end()) e.step = std::atoll(it->second.c_str());
+      } catch (const Error& error) {
+        e.problem = error.what();
+      }
+      entries.push_back(std::move(e));
+    }
+  }
+  return entries;
+}
+
+fs::path ModelStore::find(const std::string& name) const {
+  std::error_code ec;
+  if (fs::path(name).extension() == ".safetensors" && fs::is_regular_file(name, ec)) return name;
+  std::string searched;
+  for (const auto& dir : search_path_) {
+    const fs::path candidate = dir / (name + ".safetensors");
+    if (fs::is_regular_file(candidate, ec)) return candidate;
+    searched += (searched.empty() ? "" : ", ") + dir.string();
+  }
+  throw Error("model '" + name + "' not found (looked for " + name + ".safetensors in " + searched +
+              "); train it with `jielong train`, or point --models-dir at the folder that has it");
+}
+
+size_t ModelStore::loaded_count() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return loaded_.size();
+}
+
+}  // namespace jl::models

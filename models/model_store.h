@@ -1,0 +1,60 @@
+// Finds checkpoints and keeps loaded models for the life of the process, so that the GUI and a batch
+// run never load a model twice. Search order: --models-dir, then $JIELONG_MODELS (colon-separated),
+// then the shipped assets/models of this source tree.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace jl::models {
+
+namespace fs = std::filesystem;
+
+struct CheckpointEntry {
+  std::string name;      // file stem: what `--model NAME` refers to
+  fs::path path;
+  uintmax_t bytes = 0;
+  std::string model;     // metadata "model" (the architecture)
+  int64_t step = 0;      // metadata "step"
+  std::string problem;   // non-empty when the header could not be read: why
+};
+
+class ModelStore {
+ public:
+  // `models_dir` is the --models-dir flag (empty when not given).
+  explicit ModelStore(const fs::path& models_dir = {});
+
+  const std::vector<fs::path>& search_path() const { return search_path_; }
+
+  // Every *.safetensors in the search path, by reading headers only (cheap); an unreadable file is
+  // listed with its problem rather than hiding it. A name found in two folders is listed once, from
+  // the earlier folder, which is the one find() uses.
+  std::vector<CheckpointEntry> list() const;
+
+  // The path of NAME.safetensors (or NAME given as a path). A jl::Error lists the folders searched.
+  fs::path find(const std::string& name) const;
+
+  // The model of type T loaded from checkpoint `name` by `load`, loaded at most once per store and
+  // shared afterwards. Thread-safe.
+  template <class T>
+  std::shared_ptr<T> get(const std::string& name, const std::function<std::shared_ptr<T>(const fs::path&)>& load) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = loaded_.find(name);
+    if (it == loaded_.end()) it = loaded_.emplace(name, load(find(name))).first;  // a failed load stores nothing
+    return std::static_pointer_cast<T>(it->second);
+  }
+  size_t loaded_count() const;
+
+ private:
+  std::vector<fs::path> search_path_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<void>> loaded_;
+};
+
+}  // namespace jl::models

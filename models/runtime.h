@@ -1,0 +1,26 @@
+// The libtorch runtime as this machine runs it: thread count (libtorch starts with one intra-op thread
+// here, so every entry point calls set_threads at start-up) and the BLAS library that matrix
+// multiplies actually land in (Debian's libtorch falls back to reference BLAS, ~30x slower, unless
+// OpenBLAS is installed).
+#pragma once
+
+#include <string>
+
+namespace jl {
+
+// Sets libtorch's intra-op threads; n <= 0 means one per core.
+void set_threads(int n);
+int threads();
+
+std::string torch_version();
+
+// Runs one small matrix multiply (so the BLAS is loaded and used), then names the shared library
+// that provides sgemm_, resolved to its real path, e.g.
+// "/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3". "unknown" if it cannot be told.
+std::string blas_library();
+bool blas_is_openblas();
+
+// Float32 matrix-multiply speed of an n x n x n product on the current threads, in GFLOP/s.
+double matmul_gflops(int n = 512);
+
+}  // namespace jl

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs every Debian package that Jielong Studio's build, tests, demo and benchmarks need, then
+# checks that libtorch's matrix multiply runs on OpenBLAS (Debian's libtorch otherwise falls back to
+# reference BLAS, about 30x slower). Idempotent: apt-get runs only when something is missing.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config git
+  # libtorch and a threaded BLAS for it
+  libtorch-dev libopenblas0-pthread
+  # media: OpenCV for images, FFmpeg libraries for video and audio, libpng for text chunks
+  libopencv-dev libpng-dev
+  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
+  # GUI
+  libimgui-dev libglfw3-dev libgl-dev
+  # command line, JSON, tests
+  libcli11-dev nlohmann-json3-dev catch2
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+  [[ "$status" == ii* ]] || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${#missing[@]} missing package(s): ${missing[*]}"
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "install-deps: all ${#packages[@]} packages present"
+fi
+
+# Debian's libtorch links libblas.so.3 through the alternatives system; make sure it resolves to
+# OpenBLAS (pthread build) and not to the reference implementation.
+here=$(cd "$(dirname "$0")" && pwd)
+exec "$here/check-blas.sh"

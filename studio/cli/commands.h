@@ -1,0 +1,43 @@
+// The subcommands of `jielong`. Each cmd_*.cpp registers its flags into a params struct and returns
+// the function that runs it; main() parses, then runs the one chosen (DESIGN.md convention 6:
+// parse -> validate -> run -> write, no tensor code here).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+#include "pipelines/callbacks.h"
+
+namespace jl::cli {
+
+// Flags every subcommand accepts (before or after the subcommand name).
+struct GlobalOptions {
+  int threads = 0;          // 0: one per core
+  std::string models_dir;
+  bool quiet = false;
+  bool json = false;
+  bool overwrite = false;
+  int64_t max_pixels = 0;   // 0: keep the default caps
+  int64_t max_frames = 0;
+  double max_seconds = 0;
+
+  void add_to(CLI::App& app);
+  // Applies console, thread and media-limit settings; called once after parsing.
+  void apply() const;
+};
+
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<void()> run;
+};
+
+Command add_version_command(CLI::App& parent, const GlobalOptions& global);
+Command add_info_command(CLI::App& parent, const GlobalOptions& global);
+Command add_convert_command(CLI::App& parent, const GlobalOptions& global);
+Command add_probe_command(CLI::App& parent, const GlobalOptions& global);
+
+// Progress callbacks that draw a jl::Progress bar on stderr (or JSON events with --json).
+Callbacks progress_callbacks(const std::string& label);
+
+}  // namespace jl::cli

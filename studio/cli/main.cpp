@@ -1,0 +1,57 @@
+// jielong: the studio's one binary. Parses the command line, runs the chosen subcommand, and turns
+// every failure into one line on stderr and an exit code: 0 done, 1 failed (jl::Error), 2 bad usage.
+#include <cstdio>
+#include <vector>
+
+#include "core/console.h"
+#include "core/error.h"
+#include "studio/cli/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace jl::cli;
+  CLI::App app{"Jielong Studio: generate and edit images, video and speech on the CPU.\n"
+               "Run `jielong COMMAND --help` for the flags of a command.",
+               "jielong"};
+  app.require_subcommand(1);
+  app.fallthrough();  // global flags are accepted after the subcommand name too
+  app.set_help_all_flag("--help-all", "Show the help of every command");
+  app.set_version_flag("--version", std::string("jielong ") + JL_VERSION);
+
+  GlobalOptions global;
+  global.add_to(app);
+  const std::vector<Command> commands = {
+      add_version_command(app, global),
+      add_info_command(app, global),
+      add_convert_command(app, global),
+      add_probe_command(app, global),
+  };
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    const std::string where = app.get_subcommands().empty() ? "jielong" : "jielong " + app.get_subcommands()[0]->get_name();
+    std::fprintf(stderr, "jielong: %s (see `%s --help`)\n", e.what(), where.c_str());
+    return 2;
+  }
+
+  try {
+    global.apply();
+    for (const Command& command : commands)
+      if (command.app->parsed()) command.run();
+    return 0;
+  } catch (const jl::UsageError& e) {
+    std::fprintf(stderr, "jielong: %s\n", e.what());
+    return 2;
+  } catch (const jl::Error& e) {
+    std::fprintf(stderr, "jielong: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    // Anything else is a bug, but it still ends in one line, not a crash.
+    std::fprintf(stderr, "jielong: internal error: %s (please report it)\n", e.what());
+    return 1;
+  }
+}

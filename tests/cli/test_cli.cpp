@@ -1,0 +1,183 @@
+// The command line end to end: the real binary, real files, exit codes and the one-line errors.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "media_io/audio.h"
+#include "media_io/image.h"
+#include "media_io/video.h"
+#include "test_util.h"
+
+using namespace jl;
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+namespace fs = std::filesystem;
+
+namespace {
+
+int lines(const std::string& text) { return int(std::count(text.begin(), text.end(), '\n')); }
+
+// The last JSON line jielong printed with --json (the result event).
+nlohmann::json last_json(const std::string& output) {
+  nlohmann::json last;
+  std::stringstream in(output);
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty() && line[0] == '{') last = nlohmann::json::parse(line);
+  return last;
+}
+
+void write_clip(const fs::path& path, int frames, double fps, bool with_audio) {
+  media::VideoWriteOptions options;
+  options.fps = fps;
+  const media::Audio tone = test::test_tone(44100, 2, frames / fps);
+  if (with_audio) options.audio = &tone;
+  media::VideoWriter writer(path, 96, 64, options);
+  for (int i = 0; i < frames; ++i) writer.write(test::test_pattern(96, 64, i));
+  writer.close();
+}
+
+int64_t count_frames(const fs::path& path) {
+  media::VideoReader reader(path);
+  cv::Mat frame;
+  int64_t n = 0;
+  while (reader.read(frame)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("jielong --help lists the commands and global flags and bad usage exits 2", "[cli]") {
+  std::string out;
+  CHECK(test::run_jielong("--help", &out) == 0);
+  for (const char* word : {"version", "info", "convert", "--threads", "--models-dir", "--quiet", "--json", "--overwrite"})
+    CHECK_THAT(out, Contains(word));
+  CHECK(test::run_jielong("convert --help", &out) == 0);
+  CHECK_THAT(out, Contains("--fps") && Contains("--start") && Contains("--no-audio"));
+
+  CHECK(test::run_jielong("frobnicate", &out) == 2);
+  CHECK(lines(out) == 1);
+  CHECK(test::run_jielong("convert --bogus-flag x -o y.png", &out) == 2);
+  CHECK(lines(out) == 1);
+  CHECK_THAT(out, StartsWith("jielong: "));
+}
+
+TEST_CASE("jielong version and info", "[cli]") {
+  std::string out;
+  REQUIRE(test::run_jielong("version", &out) == 0);
+  CHECK_THAT(out, Contains(JL_VERSION_STRING));
+
+  REQUIRE(test::run_jielong("info --json", &out) == 0);
+  const auto info = last_json(out).at("info");
+  CHECK(info.at("blas_is_openblas").get<bool>());
+  CHECK_THAT(info.at("blas").get<std::string>(), Contains("openblas"));
+  CHECK(info.at("threads").get<int>() == int(std::thread::hardware_concurrency()));
+  CHECK(info.at("encoders").at("libx264").get<bool>());
+  CHECK(info.at("matmul_gflops").get<double>() > 0);
+
+  REQUIRE(test::run_jielong("info --json --threads 1", &out) == 0);
+  CHECK(last_json(out).at("info").at("threads").get<int>() == 1);
+
+  // Checkpoints in --models-dir are listed, unreadable ones with the reason.
+  test::TempDir models;
+  test::write_text_file(models / "broken.safetensors", "garbage");
+  REQUIRE(test::run_jielong("info --json --models-dir " + models.path().string(), &out) == 0);
+  const auto checkpoints = last_json(out).at("info").at("checkpoints");
+  REQUIRE(checkpoints.size() >= 1);
+  CHECK(checkpoints[0].at("name") == "broken");
+  CHECK(checkpoints[0].contains("problem"));
+}
+
+TEST_CASE("convert round-trips mp4 -> webm -> mp4 with the same frame count", "[cli]") {
+  test::TempDir dir;
+  write_clip(dir / "a.mp4", 30, 15, true);
+  std::string out;
+  REQUIRE(test::run_jielong("convert " + (dir / "a.mp4").string() + " -o " + (dir / "b.webm").string(), &out) == 0);
+  REQUIRE(test::run_jielong("convert " + (dir / "b.webm").string() + " -o " + (dir / "c.mp4").string() + " --json", &out) == 0);
+  const auto result = last_json(out);
+  CHECK(result.at("frames") == 30);
+  CHECK(count_frames(dir / "b.webm") == 30);
+  CHECK(count_frames(dir / "c.mp4") == 30);
+  media::VideoReader c(dir / "c.mp4");
+  CHECK(c.info().has_audio);
+  CHECK(c.info().fps == Approx(15));
+}
+
+TEST_CASE("convert: resize, fps change, trim, frames out and back in, audio out, strip audio", "[cli]") {
+  test::TempDir dir;
+  write_clip(dir / "a.mp4", 24, 12, true);  // 2 s
+  const std::string a = (dir / "a.mp4").string();
+  std::string out;
+
+  REQUIRE(test::run_jielong("convert " + a + " -o " + (dir / "fast.mp4").string() + " --fps 24 --width 48", &out) == 0);
+  {
+    media::VideoReader r(dir / "fast.mp4");
+    CHECK(r.info().width == 48);
+    CHECK(r.info().height == 32);
+    CHECK(count_frames(dir / "fast.mp4") == 48);
+  }
+  REQUIRE(test::run_jielong("convert " + a + " -o " + (dir / "cut.mp4").string() + " --start 0.5 --duration 1", &out) == 0);
+  CHECK(count_frames(dir / "cut.mp4") == 12);
+
+  fs::create_directory(dir / "frames");
+  REQUIRE(test::run_jielong("convert " + a + " -o " + (dir / "frames" / "f_%04d.png").string(), &out) == 0);
+  CHECK(fs::exists(dir / "frames" / "f_0001.png"));
+  CHECK(fs::exists(dir / "frames" / "f_0024.png"));
+  CHECK_FALSE(fs::exists(dir / "frames" / "f_0025.png"));
+  REQUIRE(test::run_jielong("convert " + (dir / "frames").string() + " -o " + (dir / "back.gif").string() + " --fps 12", &out) == 0);
+  CHECK(count_frames(dir / "back.gif") == 24);
+
+  REQUIRE(test::run_jielong("convert " + a + " -o " + (dir / "sound.flac").string() + " --sample-rate 16000 --channels 1", &out) == 0);
+  const media::Audio sound = media::read_audio(dir / "sound.flac");
+  CHECK(sound.sample_rate == 16000);
+  CHECK(sound.channels == 1);
+  CHECK(sound.seconds() == Approx(2.0).margin(0.05));
+
+  REQUIRE(test::run_jielong("convert " + a + " -o " + (dir / "silent.mp4").string() + " --no-audio", &out) == 0);
+  CHECK_FALSE(media::VideoReader(dir / "silent.mp4").info().has_audio);
+  REQUIRE(test::run_jielong("convert " + (dir / "silent.mp4").string() + " -o " + (dir / "dubbed.webm").string() +
+                            " --audio " + (dir / "sound.flac").string(), &out) == 0);
+  CHECK(media::VideoReader(dir / "dubbed.webm").info().has_audio);
+
+  REQUIRE(test::run_jielong("convert " + a + " -o " + (dir / "still.png").string() + " --start 1", &out) == 0);
+  CHECK(media::read_image(dir / "still.png").width() == 96);
+}
+
+TEST_CASE("convert: each bad input exits non-zero with one clear line and leaves nothing behind", "[cli]") {
+  test::TempDir dir;
+  write_clip(dir / "a.mp4", 6, 12, false);
+  media::write_image(dir / "a.png", {test::test_pattern(32, 32), {}});
+  test::write_text_file(dir / "text.wav", "RIFF? no, just text\n");
+  test::write_text_file(dir / "text.mp4", "not a video at all\n");
+  test::write_text_file(dir / "empty.png", "");
+  const std::string d = dir.path().string() + "/";
+
+  struct Case { std::string args; int code; std::string says; };
+  const std::vector<Case> cases = {
+      {"convert " + d + "missing.mp4 -o " + d + "x.webm", 1, "missing.mp4"},
+      {"convert " + d + "empty.png -o " + d + "x.jpg", 1, "empty"},
+      {"convert " + d + "text.wav -o " + d + "x.flac", 1, "text.wav"},
+      {"convert " + d + "text.mp4 -o " + d + "x.webm", 1, "text.mp4"},
+      {"convert " + d + "a.png -o " + d + "a.png", 1, "--overwrite"},
+      {"convert " + d + "a.mp4 -o " + d + "x.unknown", 2, "unknown output type"},
+      {"convert " + d + "a.mp4 -o " + d + "x.mp4 --start 99", 2, "past the end"},
+      {"convert " + d + "a.png -o " + d + "x.wav", 2, "no audio"},
+      {"convert " + d + "a.mp4 -o " + d + "x.mp4 --max-pixels 100", 1, "limit"},
+      {"convert " + d + "a.mp4 -o " + d + "x.mp4 --width 33 --height 33", 1, "even"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& c = cases[i];
+    // The section name must not contain the temp folder: it changes on every run of the test case.
+    DYNAMIC_SECTION("case " << i << ": " << c.says) {
+      INFO(c.args);
+      std::string out;
+      CHECK(test::run_jielong(c.args, &out) == c.code);
+      CHECK(lines(out) == 1);
+      CHECK_THAT(out, StartsWith("jielong: ") && Contains(c.says));
+    }
+  }
+  // Nothing half-written: only the inputs are in the folder.
+  size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir.path())) files += e.is_regular_file();
+  CHECK(files == 5);
+}

@@ -1,0 +1,47 @@
+// Helpers shared by the test files: a temporary folder per test, synthetic media, and quality metrics.
+#pragma once
+
+#include <filesystem>
+#include <opencv2/core/mat.hpp>
+#include <string>
+#include <vector>
+
+#include "media_io/audio.h"
+
+namespace jl::test {
+
+namespace fs = std::filesystem;
+
+// A fresh empty folder under the system temp dir, removed (with its contents) at scope exit.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+  fs::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  fs::path path_;
+};
+
+// A smooth, colorful test picture (gradients and soft blobs), CV_8UC3 RGB, different for each `seed`.
+// Smooth content makes PSNR thresholds of lossy codecs meaningful.
+cv::Mat test_pattern(int width, int height, int seed = 0);
+
+// A sum of sines, `channels` channels, amplitude <= 0.5, quantized to 16-bit steps so that 16-bit
+// formats can round-trip it exactly.
+media::Audio test_tone(int sample_rate, int channels, double seconds);
+
+// PSNR in dB between two images of the same size and type (8-bit: peak 255, 16-bit: peak 65535).
+double psnr(const cv::Mat& a, const cv::Mat& b);
+
+void write_text_file(const fs::path& path, const std::string& content);
+std::string read_text_file(const fs::path& path);
+
+// Runs the jielong binary with `args` (a shell-quoted string); returns the exit code and fills
+// `output` with stdout and stderr together.
+int run_jielong(const std::string& args, std::string* output = nullptr);
+
+}  // namespace jl::test
