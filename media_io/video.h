@@ -90,5 +90,7 @@ class VideoWriter {
 bool is_video_extension(const std::string& extension);
 // True for "name%05d.png"-style paths (a printf integer pattern).
 bool is_frame_pattern(const fs::path& path);
+// The file of frame `number` of such a pattern, named as the writer names it.
+fs::path frame_pattern_path(const fs::path& pattern, int64_t number);
 
 }  // namespace jl::media

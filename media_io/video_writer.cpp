@@ -371,4 +371,6 @@ bool is_video_extension(const std::string& extension) {
 
 bool is_frame_pattern(const fs::path& path) { return ff::has_frame_pattern(path); }
 
+fs::path frame_pattern_path(const fs::path& pattern, int64_t number) { return ff::frame_path(pattern, number); }
+
 }  // namespace jl::media

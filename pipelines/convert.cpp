@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <regex>
 #include <sstream>
 
 #include "core/atomic_file.h"
@@ -45,16 +44,11 @@ std::vector<fs::path> expand_frames(const std::vector<fs::path>& inputs) {
       if (found.empty()) throw Error(in.string() + ": folder has no images (.png, .jpg, .webp, .bmp, .tif)");
       files.insert(files.end(), found.begin(), found.end());
     } else if (media::is_frame_pattern(in)) {
-      const std::string pattern = in.string();
-      auto nth = [&](int i) {
-        std::vector<char> buf(pattern.size() + 32);
-        std::snprintf(buf.data(), buf.size(), pattern.c_str(), i);
-        return fs::path(buf.data());
-      };
-      int i = fs::exists(nth(0), ec) ? 0 : 1;
+      auto nth = [&](int64_t i) { return media::frame_pattern_path(in, i); };
+      int64_t i = fs::exists(nth(0), ec) ? 0 : 1;
       const size_t before = files.size();
       for (; fs::exists(nth(i), ec); ++i) files.push_back(nth(i));
-      if (files.size() == before) throw Error(pattern + ": no files match (tried numbers 0 and 1)");
+      if (files.size() == before) throw Error(in.string() + ": no files match (tried numbers 0 and 1)");
     } else {
       files.push_back(in);
     }

@@ -19,7 +19,7 @@ nlohmann::json gather(const GlobalOptions& global) {
   info["threads"] = threads();
   info["blas"] = blas_library();
   info["blas_is_openblas"] = blas_is_openblas();
-  info["matmul_gflops"] = std::round(matmul_gflops() * 10) / 10;
+  info["matmul_gflops"] = std::round(matmul_gflops(1024) * 10) / 10;
 
   const models::ModelStore store(global.models_dir);
   nlohmann::json dirs = nlohmann::json::array();
@@ -53,7 +53,7 @@ void print_human(const nlohmann::json& info) {
   std::printf("BLAS         %s%s\n", info["blas"].get<std::string>().c_str(),
               info["blas_is_openblas"].get<bool>() ? " (OpenBLAS)"
                                                    : "  <- NOT OpenBLAS: run scripts/install-deps.sh");
-  std::printf("matmul       %.1f GFLOP/s (512x512 float32)\n", info["matmul_gflops"].get<double>());
+  std::printf("matmul       %.1f GFLOP/s (1024x1024 float32)\n", info["matmul_gflops"].get<double>());
   std::printf("models from ");
   for (const auto& dir : info["models_search_path"]) std::printf(" %s", dir.get<std::string>().c_str());
   std::printf("\ncheckpoints  %zu found\n", info["checkpoints"].size());
