@@ -20,8 +20,8 @@ void say(const std::string& line) {
 
 void emit_json(const std::string& object_json) {
   if (!console().json) return;
-  std::fprintf(stdout, "%s\n", object_json.c_str());
-  std::fflush(stdout);
+  std::fprintf(console().json_stream, "%s\n", object_json.c_str());
+  std::fflush(console().json_stream);
 }
 
 std::string format_duration(double seconds) {

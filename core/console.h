@@ -14,6 +14,7 @@ namespace jl {
 struct ConsoleOptions {
   bool quiet = false;
   bool json = false;
+  std::FILE* json_stream = stdout;  // where JSON events go (tests point it at a file)
 };
 
 ConsoleOptions& console();

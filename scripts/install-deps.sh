@@ -10,7 +10,7 @@ packages=(
   # libtorch and a threaded BLAS for it
   libtorch-dev libopenblas0-pthread
   # media: OpenCV for images, FFmpeg libraries for video and audio, libpng for text chunks
-  libopencv-dev libpng-dev
+  libopencv-dev libpng-dev zlib1g-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   # GUI
   libimgui-dev libglfw3-dev libgl-dev

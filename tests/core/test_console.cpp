@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "core/console.h"
 
 TEST_CASE("durations are formatted for people", "[core]") {
@@ -46,4 +48,26 @@ TEST_CASE("quick jobs print no progress", "[core]") {
   }
   CHECK(std::ftell(sink) == 0);
   std::fclose(sink);
+}
+
+TEST_CASE("with --json, progress is a stream of JSON events", "[core]") {
+  std::FILE* sink = std::tmpfile();
+  const jl::ConsoleOptions saved = jl::console();
+  jl::console().json = true;
+  jl::console().json_stream = sink;
+  {
+    jl::Progress bar("render", 8, stderr, 0.0);
+    bar.update(2);
+  }
+  jl::console() = saved;
+  std::rewind(sink);
+  char buf[512] = {};
+  REQUIRE(std::fgets(buf, sizeof buf, sink));
+  std::fclose(sink);
+  const auto event = nlohmann::json::parse(buf);
+  CHECK(event.at("event") == "progress");
+  CHECK(event.at("task") == "render");
+  CHECK(event.at("done") == 2);
+  CHECK(event.at("total") == 8);
+  CHECK(event.contains("eta_s"));
 }
