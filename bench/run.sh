@@ -5,3 +5,5 @@ set -euo pipefail
 build=${1:-build}
 echo "== runtime: threads and BLAS"
 "$build/bench/bench_runtime"
+echo "== world: ShapeWorld rendering and the streaming dataset"
+"$build/bench/bench_world"

@@ -57,6 +57,10 @@ class VideoReader {
   std::unique_ptr<Impl> impl_;
 };
 
+// Every frame of a video, in order (CV_8UC3 RGB); the file's fps in `fps` when given.
+std::vector<cv::Mat> read_all_frames(const fs::path& path, double* fps = nullptr,
+                                     const MediaLimits& limits = default_limits());
+
 struct VideoWriteOptions {
   double fps = 24;
   int crf = -1;                 // -1: the codec's default (H.264 23, VP9 32); lower is better

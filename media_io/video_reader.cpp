@@ -183,4 +183,13 @@ Audio VideoReader::read_audio(int sample_rate, int channels) {
   return ff::decode_audio(fmt.get(), index, impl_->path, sample_rate, channels, impl_->limits);
 }
 
+std::vector<cv::Mat> read_all_frames(const fs::path& path, double* fps, const MediaLimits& limits) {
+  VideoReader reader(path, limits);
+  if (fps) *fps = reader.info().fps;
+  std::vector<cv::Mat> frames;
+  cv::Mat frame;
+  while (reader.read(frame)) frames.push_back(frame);
+  return frames;
+}
+
 }  // namespace jl::media

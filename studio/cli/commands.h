@@ -36,6 +36,9 @@ Command add_version_command(CLI::App& parent, const GlobalOptions& global);
 Command add_info_command(CLI::App& parent, const GlobalOptions& global);
 Command add_convert_command(CLI::App& parent, const GlobalOptions& global);
 Command add_probe_command(CLI::App& parent, const GlobalOptions& global);
+Command add_world_command(CLI::App& parent, const GlobalOptions& global);
+Command add_judge_command(CLI::App& parent, const GlobalOptions& global);
+Command add_eval_command(CLI::App& parent, const GlobalOptions& global);
 
 // Progress callbacks that draw a jl::Progress bar on stderr (or JSON events with --json).
 Callbacks progress_callbacks(const std::string& label);

@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
       add_info_command(app, global),
       add_convert_command(app, global),
       add_probe_command(app, global),
+      add_world_command(app, global),
+      add_judge_command(app, global),
+      add_eval_command(app, global),
   };
 
   try {

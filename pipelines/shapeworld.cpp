@@ -1,0 +1,228 @@
+#include "pipelines/shapeworld.h"
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "media_io/image.h"
+#include "media_io/media_kind.h"
+#include "media_io/video.h"
+#include "world/caption.h"
+#include "world/judge.h"
+#include "world/random.h"
+#include "world/render.h"
+#include "world/sampler.h"
+
+namespace jl {
+namespace {
+
+using media::MediaKind;
+
+void check_size(int size) {
+  if (size < 32 || size > 4096) throw UsageError("--size must be between 32 and 4096 pixels (ShapeWorld needs N >= 32)");
+}
+
+void check_video(int frames, double fps) {
+  if (frames < 2 || frames > 10000) throw UsageError("--frames must be between 2 and 10000");
+  if (!(fps > 0) || fps > 1000) throw UsageError("--fps must be between 0 and 1000");
+}
+
+// A video's frames, or one image: what the judge reads.
+std::vector<cv::Mat> load_frames(const fs::path& file) {
+  if (media::media_kind(file) == MediaKind::Image) return {media::to_rgb8(media::read_image(file)).pixels};
+  std::vector<cv::Mat> frames = media::read_all_frames(file);
+  if (frames.empty()) throw Error(file.string() + ": has no frames");
+  return frames;
+}
+
+void write_frames(const fs::path& out, const std::vector<cv::Mat>& frames, double fps, const std::string& params,
+                  bool overwrite) {
+  media::VideoWriteOptions options;
+  options.fps = fps;
+  options.overwrite = overwrite;
+  options.metadata["comment"] = params;
+  media::VideoWriter writer(out, frames[0].cols, frames[0].rows, options);
+  for (const auto& f : frames) writer.write(f);
+  writer.close();
+}
+
+std::string format_index(int i) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%05d", i);
+  return buf;
+}
+
+}  // namespace
+
+void WorldRenderParams::validate() const {
+  if (prompt.empty()) throw UsageError("world render: give --prompt");
+  if (output.empty()) throw UsageError("world render: give an output file with -o");
+  check_size(size);
+  check_video(frames, fps);
+}
+
+std::string WorldRenderParams::to_string() const {
+  return prompt + "\nSize: " + std::to_string(size) + ", Seed: " + std::to_string(seed) +
+         ", Frames: " + std::to_string(frames) + ", Generator: jielong world render";
+}
+
+void world_render(const WorldRenderParams& p) {
+  p.validate();
+  const world::SceneSpec spec = world::parse_prompt(p.prompt);
+  const MediaKind kind = media::media_kind(p.output);
+  world::Rng rng(p.seed);
+  if (spec.is_video()) {
+    if (kind != MediaKind::Video && kind != MediaKind::Frames)
+      throw UsageError(p.output.string() + ": the prompt describes a video (it has a motion); write .mp4, .webm, .gif or a frame pattern");
+    write_frames(p.output, world::render_video(world::layout_video(spec, p.frames, rng), p.size), p.fps, p.to_string(),
+                 p.overwrite);
+  } else {
+    if (kind != MediaKind::Image)
+      throw UsageError(p.output.string() + ": the prompt describes an image; write .png (or .jpg, .webp, .bmp, .tif)");
+    media::Image image{world::render(world::layout(spec, rng), p.size), {{"parameters", p.to_string()}}};
+    media::write_image(p.output, image, {100, p.overwrite});
+  }
+}
+
+void WorldSampleParams::validate() const {
+  if (count < 1 || count > 10000000) throw UsageError("--n must be between 1 and 10000000");
+  if (out_dir.empty()) throw UsageError("world sample: give --out DIR");
+  check_size(size);
+  check_video(frames, fps);
+}
+
+std::string WorldSampleParams::to_string() const {
+  return "world sample --n " + std::to_string(count) + " --size " + std::to_string(size) + " --seed " +
+         std::to_string(seed) + (video ? " --video --frames " + std::to_string(frames) : "");
+}
+
+int world_sample(const WorldSampleParams& p, const Callbacks& cb) {
+  p.validate();
+  std::error_code ec;
+  fs::create_directories(p.out_dir, ec);
+  if (!fs::is_directory(p.out_dir)) throw Error(p.out_dir.string() + ": cannot create the folder: " + ec.message());
+  // Refuse before writing anything: a half-replaced dataset is worse than none.
+  const std::string media_ext = p.video ? ".mp4" : ".png";
+  for (int i = 0; i < p.count && !p.overwrite; ++i)
+    for (const char* ext : {media_ext.c_str(), ".txt"})
+      check_can_write(p.out_dir / (format_index(i) + ext), false);
+
+  world::Rng rng(p.seed);
+  for (int i = 0; i < p.count; ++i) {
+    const world::SceneSpec spec = world::sample_spec(rng, {p.video, false});
+    const std::string caption = world::caption(spec, rng);
+    const fs::path media_path = p.out_dir / (format_index(i) + media_ext);
+    if (p.video) {
+      write_frames(media_path, world::render_video(world::layout_video(spec, p.frames, rng), p.size), p.fps, caption,
+                   p.overwrite);
+    } else {
+      media::write_image(media_path, {world::render(world::layout(spec, rng), p.size), {{"parameters", caption}}},
+                         {100, p.overwrite});
+    }
+    AtomicFile text(p.out_dir / (format_index(i) + ".txt"), p.overwrite);
+    std::ofstream(text.temp_path()) << caption << "\n";
+    text.commit();
+    cb.report(i + 1, p.count);
+    cb.throw_if_cancelled();
+  }
+  return p.count;
+}
+
+nlohmann::json judge_file(const std::string& prompt, const fs::path& file) {
+  const world::SceneSpec spec = world::parse_prompt(prompt);
+  const std::vector<cv::Mat> frames = load_frames(file);
+  if (!spec.is_video() && frames.size() > 1)
+    throw Error(file.string() + ": is a video (" + std::to_string(frames.size()) +
+                " frames) but the prompt describes an image; add a motion (e.g. \"moving left\") or judge an image");
+  if (spec.is_video() && frames.size() < 2)
+    throw Error(file.string() + ": is one image but the prompt describes a video (\"" +
+                world::name_of(*spec.motion) + "\")");
+  nlohmann::json j = world::to_json(world::judge(frames, spec));
+  j["prompt"] = prompt;
+  j["file"] = file.string();
+  return j;
+}
+
+void EvalParams::validate() const {
+  if (prompts.empty()) throw UsageError("eval: give --prompts FILE");
+  if (inputs.empty()) throw UsageError("eval: give --inputs DIR");
+}
+
+nlohmann::json evaluate(const EvalParams& p, const Callbacks& cb) {
+  p.validate();
+  std::ifstream in(p.prompts);
+  if (!in) throw Error(p.prompts.string() + ": cannot open the prompt list");
+  std::error_code ec;
+  if (!fs::is_directory(p.inputs, ec)) throw Error(p.inputs.string() + ": is not a folder");
+
+  // Files by stem; a numeric stem also answers to its number ("00012" is 12).
+  std::map<std::string, fs::path> by_stem;
+  for (const auto& e : fs::directory_iterator(p.inputs, ec)) {
+    if (!e.is_regular_file() || e.path().extension() == ".txt" || e.path().extension() == ".json") continue;
+    const std::string stem = e.path().stem().string();
+    by_stem[stem] = e.path();
+    if (!stem.empty() && stem.find_first_not_of("0123456789") == std::string::npos)
+      by_stem[std::to_string(std::stoll(stem))] = e.path();
+  }
+
+  struct Item { std::string prompt, stem; };
+  std::vector<Item> items;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    const size_t tab = line.find('\t');
+    Item item{line.substr(0, tab), tab == std::string::npos ? std::to_string(items.size()) : line.substr(tab + 1)};
+    world::parse_prompt(item.prompt);  // every prompt is checked before anything is judged
+    items.push_back(item);
+  }
+  if (items.empty()) throw Error(p.prompts.string() + ": has no prompts");
+
+  std::map<std::string, std::pair<int, int>> clauses;  // kind -> (passed, total)
+  nlohmann::json failures = nlohmann::json::array();
+  int passed = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const Item& item = items[i];
+    const auto it = by_stem.find(item.stem);
+    nlohmann::json failure = {{"index", i}, {"prompt", item.prompt}};
+    if (it == by_stem.end()) {
+      failure["error"] = "no file with stem " + item.stem + " in " + p.inputs.string();
+      failures.push_back(failure);
+    } else {
+      try {
+        const nlohmann::json j = judge_file(item.prompt, it->second);
+        for (const auto& c : j.at("clauses")) {
+          auto& [ok, total] = clauses[c.at("kind").get<std::string>()];
+          ok += c.at("pass").get<bool>();
+          ++total;
+        }
+        if (j.at("pass").get<bool>()) {
+          ++passed;
+        } else {
+          failure["file"] = it->second.string();
+          nlohmann::json failed = nlohmann::json::array();
+          for (const auto& c : j.at("clauses"))
+            if (!c.at("pass").get<bool>()) failed.push_back(c);
+          failure["failed"] = failed;
+          failures.push_back(failure);
+        }
+      } catch (const Error& e) {
+        failure["file"] = it->second.string();
+        failure["error"] = e.what();
+        failures.push_back(failure);
+      }
+    }
+    cb.report(int64_t(i) + 1, int64_t(items.size()));
+    cb.throw_if_cancelled();
+  }
+  nlohmann::json per_clause = nlohmann::json::object();
+  for (const auto& [kind, counts] : clauses)
+    per_clause[kind] = {{"passed", counts.first}, {"total", counts.second},
+                        {"accuracy", counts.second ? double(counts.first) / counts.second : 0.0}};
+  return {{"prompts", items.size()}, {"passed", passed}, {"accuracy", double(passed) / items.size()},
+          {"clauses", per_clause}, {"failures", failures}};
+}
+
+}  // namespace jl

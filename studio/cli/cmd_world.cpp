@@ -1,0 +1,52 @@
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "core/console.h"
+#include "pipelines/shapeworld.h"
+#include "studio/cli/commands.h"
+
+namespace jl::cli {
+
+Command add_world_command(CLI::App& parent, const GlobalOptions& global) {
+  Command command;
+  command.app = parent.add_subcommand("world", "ShapeWorld: render a prompt, or write a captioned dataset");
+  command.app->require_subcommand(1);
+
+  auto render = std::make_shared<WorldRenderParams>();
+  CLI::App* r = command.app->add_subcommand("render", "Render a prompt exactly as the world defines it");
+  r->add_option("--prompt", render->prompt, "A ShapeWorld caption, e.g. \"a small red circle in the top left\"")->required();
+  r->add_option("-o,--output", render->output, "Output: an image for an image prompt; .mp4/.webm/.gif for a video prompt")
+      ->required();
+  r->add_option("--size", render->size, "Canvas side in pixels (>= 32)")->capture_default_str();
+  r->add_option("--seed", render->seed, "Seed of the layout (where objects go, unstated attributes)")->capture_default_str();
+  r->add_option("--frames", render->frames, "Frames of a video prompt")->capture_default_str();
+  r->add_option("--fps", render->fps, "Frame rate of a video prompt")->capture_default_str();
+
+  auto sample = std::make_shared<WorldSampleParams>();
+  CLI::App* s = command.app->add_subcommand(
+      "sample", "Write N random scenes as NAME.png (or .mp4) + NAME.txt caption pairs (never a holdout prompt)");
+  s->add_option("--n", sample->count, "How many scenes")->required();
+  s->add_option("--out", sample->out_dir, "Folder to write into (created if missing)")->required();
+  s->add_flag("--video", sample->video, "Videos instead of images");
+  s->add_option("--size", sample->size, "Canvas side in pixels (>= 32)")->capture_default_str();
+  s->add_option("--seed", sample->seed, "Seed of the whole dataset")->capture_default_str();
+  s->add_option("--frames", sample->frames, "Frames per video")->capture_default_str();
+  s->add_option("--fps", sample->fps, "Frame rate of the videos")->capture_default_str();
+
+  command.run = [=, &global] {
+    if (r->parsed()) {
+      render->overwrite = global.overwrite;
+      world_render(*render);
+      emit_json(nlohmann::json{{"event", "result"}, {"output", render->output.string()}}.dump());
+      say("wrote " + render->output.string());
+    } else {
+      sample->overwrite = global.overwrite;
+      const int n = world_sample(*sample, progress_callbacks("world sample"));
+      emit_json(nlohmann::json{{"event", "result"}, {"written", n}, {"out", sample->out_dir.string()}}.dump());
+      say("wrote " + std::to_string(n) + " scene/caption pairs into " + sample->out_dir.string());
+    }
+  };
+  return command;
+}
+
+}  // namespace jl::cli
