@@ -1,0 +1,70 @@
+// `jielong world render | judge | eval` through the real binary.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "test_util.h"
+
+using namespace jl;
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+namespace fs = std::filesystem;
+
+namespace {
+int lines(const std::string& text) { return int(std::count(text.begin(), text.end(), '\n')); }
+}  // namespace
+
+TEST_CASE("world render output passes judge for image and video prompts", "[cli]") {
+  test::TempDir dir;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"a small red circle in the top left on a black background", "a.png"},
+      {"one large blue star under a yellow square on a white background", "b.png"},
+      {"an orange cross in the center", "c.png"},
+      {"a green triangle on a gray background moving right", "d.mp4"},
+      {"a pink diamond growing", "e.gif"},
+  };
+  for (const auto& [prompt, name] : cases) {
+    std::string out;
+    const std::string file = (dir / name).string();
+    REQUIRE(test::run_jielong("world render --prompt \"" + prompt + "\" -o " + file + " --size 96 --seed 4", &out) == 0);
+    REQUIRE(test::run_jielong("judge --prompt \"" + prompt + "\" " + file, &out) == 0);
+    const auto j = nlohmann::json::parse(out);
+    INFO(prompt << "\n" << out);
+    CHECK(j.at("pass").get<bool>());
+  }
+  // The judge's verdict on a wrong prompt is still exit 0: the JSON says it failed and why.
+  std::string out;
+  REQUIRE(test::run_jielong("judge --prompt \"a red circle in the bottom right\" " + (dir / "a.png").string(), &out) == 0);
+  const auto j = nlohmann::json::parse(out);
+  CHECK_FALSE(j.at("pass").get<bool>());
+}
+
+TEST_CASE("world commands reject bad prompts and outputs with one line", "[cli]") {
+  test::TempDir dir;
+  std::string out;
+  CHECK(test::run_jielong("world render --prompt \"a red dog\" -o " + (dir / "x.png").string(), &out) == 1);
+  CHECK(lines(out) == 1);
+  CHECK_THAT(out, StartsWith("jielong: ") && Contains("unknown word 'dog'") && Contains("circle") && Contains("above"));
+  CHECK(test::run_jielong("world render --prompt \"a red circle moving left\" -o " + (dir / "x.png").string(), &out) == 2);
+  CHECK_THAT(out, Contains("video"));
+  CHECK(test::run_jielong("world render --prompt \"a red circle\" -o " + (dir / "x.png").string() + " --size 8", &out) == 2);
+  CHECK_THAT(out, Contains("--size"));
+  CHECK(test::run_jielong("judge --prompt \"a red circle\" " + (dir / "missing.png").string(), &out) == 1);
+  CHECK(lines(out) == 1);
+  CHECK_FALSE(fs::exists(dir / "x.png"));
+}
+
+TEST_CASE("eval prints a per-clause table and JSON", "[cli]") {
+  test::TempDir dir;
+  std::string out;
+  REQUIRE(test::run_jielong("world sample --n 4 --out " + (dir / "d").string() + " --seed 2", &out) == 0);
+  std::string prompts;
+  for (int i = 0; i < 4; ++i) prompts += test::read_text_file(dir / "d" / ("0000" + std::to_string(i) + ".txt"));
+  test::write_text_file(dir / "prompts.txt", prompts);
+  REQUIRE(test::run_jielong("eval --prompts " + (dir / "prompts.txt").string() + " --inputs " + (dir / "d").string(), &out) == 0);
+  CHECK_THAT(out, Contains("overall") && Contains("100.0%"));
+  REQUIRE(test::run_jielong("eval --json --prompts " + (dir / "prompts.txt").string() + " --inputs " + (dir / "d").string() +
+                            " --report " + (dir / "r.json").string(), &out) == 0);
+  const auto r = nlohmann::json::parse(out);
+  CHECK(r.at("accuracy") == 1.0);
+  CHECK(nlohmann::json::parse(test::read_text_file(dir / "r.json")).at("prompts") == 4);
+}
