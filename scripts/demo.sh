@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# `make demo`: the studio's main job on what it ships today. For now that is media in and out: real
+# `make demo`: the studio's main job on what it ships today (no generators yet). Media in and out: real
 # sample media from Debian packages (scripts/fetch-samples.sh) through `jielong convert` — video
 # re-encoded, resized, re-timed, trimmed, turned into frames and a GIF and back, a soundtrack added and
-# extracted — and an mp4 -> webm -> mp4 round trip whose frame counts are checked. Outputs go to
-# out/demo/ (replaced on every run).
+# extracted — and an mp4 -> webm -> mp4 round trip whose frame counts are checked. Then ShapeWorld:
+# prompts rendered and judged, and a small captioned dataset. Outputs go to out/demo/ (replaced on
+# every run).
 set -euo pipefail
 jielong=${1:-build/studio/jielong}
 out=${DEMO_OUT:-out/demo}
@@ -36,6 +37,20 @@ for ext in wav flac ogg mp3; do run convert "$out/vtest.mp4" -o "$out/vtest_audi
 run convert "$samples/baboon.jpg" -o "$out/baboon_256.png" --width 256
 run convert "$samples/fruits.jpg" -o "$out/fruits.webp" --quality 90
 run convert "$samples/butterfly.jpg" -o "$out/butterfly.tif"
+
+# ShapeWorld: prompts rendered exactly as the world defines them, then read back by the judge.
+mkdir -p "$out/world"
+i=0
+for prompt in "a small red circle in the top left on a black background" \
+              "a blue star to the left of an orange cross on a white background" \
+              "a green triangle on a gray background moving right"; do
+  ext=png; [[ "$prompt" == *moving* ]] && ext=mp4
+  run world render --prompt "$prompt" -o "$out/world/$i.$ext" --size 128 --seed $i
+  verdict=$("$jielong" judge --prompt "$prompt" "$out/world/$i.$ext" | sed -n 's/.*"pass":\(true\|false\),"prompt".*/\1/p')
+  echo "judge: \"$prompt\" -> pass=$verdict" >&2
+  i=$((i + 1))
+done
+run world sample --n 8 --out "$out/world/sample" --size 64 --seed 1
 
 echo >&2
 echo "demo: outputs are in $(cd "$out" && pwd):" >&2
