@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -91,6 +92,17 @@ std::string read_text_file(const fs::path& path) {
   ss << in.rdbuf();
   return ss.str();
 }
+
+nlohmann::json last_json(const std::string& output) {
+  nlohmann::json last;
+  std::stringstream in(output);
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty() && line[0] == '{') last = nlohmann::json::parse(line);
+  return last;
+}
+
+int count_lines(const std::string& text) { return int(std::count(text.begin(), text.end(), '\n')); }
 
 int run_jielong(const std::string& args, std::string* output) {
   const std::string command = std::string(JL_BINARY) + " " + args + " 2>&1";

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <opencv2/core/mat.hpp>
 #include <string>
 #include <vector>
@@ -39,6 +40,12 @@ double psnr(const cv::Mat& a, const cv::Mat& b);
 
 void write_text_file(const fs::path& path, const std::string& content);
 std::string read_text_file(const fs::path& path);
+
+// Lines in a command's output: an error must be exactly one.
+int count_lines(const std::string& text);
+
+// The last line of a command's output that is a JSON object (the result event with --json).
+nlohmann::json last_json(const std::string& output);
 
 // Runs the jielong binary with `args` (a shell-quoted string); returns the exit code and fills
 // `output` with stdout and stderr together.

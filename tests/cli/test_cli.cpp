@@ -15,17 +15,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-int lines(const std::string& text) { return int(std::count(text.begin(), text.end(), '\n')); }
-
-// The last JSON line jielong printed with --json (the result event).
-nlohmann::json last_json(const std::string& output) {
-  nlohmann::json last;
-  std::stringstream in(output);
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty() && line[0] == '{') last = nlohmann::json::parse(line);
-  return last;
-}
 
 void write_clip(const fs::path& path, int frames, double fps, bool with_audio) {
   media::VideoWriteOptions options;
@@ -56,9 +45,9 @@ TEST_CASE("jielong --help lists the commands and global flags and bad usage exit
   CHECK_THAT(out, Contains("--fps") && Contains("--start") && Contains("--no-audio"));
 
   CHECK(test::run_jielong("frobnicate", &out) == 2);
-  CHECK(lines(out) == 1);
+  CHECK(test::count_lines(out) == 1);
   CHECK(test::run_jielong("convert --bogus-flag x -o y.png", &out) == 2);
-  CHECK(lines(out) == 1);
+  CHECK(test::count_lines(out) == 1);
   CHECK_THAT(out, StartsWith("jielong: "));
 }
 
@@ -68,7 +57,7 @@ TEST_CASE("jielong version and info", "[cli]") {
   CHECK_THAT(out, Contains(JL_VERSION_STRING));
 
   REQUIRE(test::run_jielong("info --json", &out) == 0);
-  const auto info = last_json(out).at("info");
+  const auto info = test::last_json(out).at("info");
   CHECK(info.at("blas_is_openblas").get<bool>());
   CHECK_THAT(info.at("blas").get<std::string>(), Contains("openblas"));
   CHECK(info.at("threads").get<int>() == int(std::thread::hardware_concurrency()));
@@ -76,13 +65,13 @@ TEST_CASE("jielong version and info", "[cli]") {
   CHECK(info.at("matmul_gflops").get<double>() > 0);
 
   REQUIRE(test::run_jielong("info --json --threads 1", &out) == 0);
-  CHECK(last_json(out).at("info").at("threads").get<int>() == 1);
+  CHECK(test::last_json(out).at("info").at("threads").get<int>() == 1);
 
   // Checkpoints in --models-dir are listed, unreadable ones with the reason.
   test::TempDir models;
   test::write_text_file(models / "broken.safetensors", "garbage");
   REQUIRE(test::run_jielong("info --json --models-dir " + models.path().string(), &out) == 0);
-  const auto checkpoints = last_json(out).at("info").at("checkpoints");
+  const auto checkpoints = test::last_json(out).at("info").at("checkpoints");
   REQUIRE(checkpoints.size() >= 1);
   CHECK(checkpoints[0].at("name") == "broken");
   CHECK(checkpoints[0].contains("problem"));
@@ -94,7 +83,7 @@ TEST_CASE("convert round-trips mp4 -> webm -> mp4 with the same frame count", "[
   std::string out;
   REQUIRE(test::run_jielong("convert " + (dir / "a.mp4").string() + " -o " + (dir / "b.webm").string(), &out) == 0);
   REQUIRE(test::run_jielong("convert " + (dir / "b.webm").string() + " -o " + (dir / "c.mp4").string() + " --json", &out) == 0);
-  const auto result = last_json(out);
+  const auto result = test::last_json(out);
   CHECK(result.at("frames") == 30);
   CHECK(count_frames(dir / "b.webm") == 30);
   CHECK(count_frames(dir / "c.mp4") == 30);
@@ -172,7 +161,7 @@ TEST_CASE("convert: each bad input exits non-zero with one clear line and leaves
       INFO(c.args);
       std::string out;
       CHECK(test::run_jielong(c.args, &out) == c.code);
-      CHECK(lines(out) == 1);
+      CHECK(test::count_lines(out) == 1);
       CHECK_THAT(out, StartsWith("jielong: ") && Contains(c.says));
     }
   }

@@ -9,10 +9,6 @@ using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 namespace fs = std::filesystem;
 
-namespace {
-int lines(const std::string& text) { return int(std::count(text.begin(), text.end(), '\n')); }
-}  // namespace
-
 TEST_CASE("world render output passes judge for image and video prompts", "[cli]") {
   test::TempDir dir;
   const std::vector<std::pair<std::string, std::string>> cases = {
@@ -42,14 +38,14 @@ TEST_CASE("world commands reject bad prompts and outputs with one line", "[cli]"
   test::TempDir dir;
   std::string out;
   CHECK(test::run_jielong("world render --prompt \"a red dog\" -o " + (dir / "x.png").string(), &out) == 1);
-  CHECK(lines(out) == 1);
+  CHECK(test::count_lines(out) == 1);
   CHECK_THAT(out, StartsWith("jielong: ") && Contains("unknown word 'dog'") && Contains("circle") && Contains("above"));
   CHECK(test::run_jielong("world render --prompt \"a red circle moving left\" -o " + (dir / "x.png").string(), &out) == 2);
   CHECK_THAT(out, Contains("video"));
   CHECK(test::run_jielong("world render --prompt \"a red circle\" -o " + (dir / "x.png").string() + " --size 8", &out) == 2);
   CHECK_THAT(out, Contains("--size"));
   CHECK(test::run_jielong("judge --prompt \"a red circle\" " + (dir / "missing.png").string(), &out) == 1);
-  CHECK(lines(out) == 1);
+  CHECK(test::count_lines(out) == 1);
   CHECK_FALSE(fs::exists(dir / "x.png"));
 }
 
@@ -64,7 +60,7 @@ TEST_CASE("eval prints a per-clause table and JSON", "[cli]") {
   CHECK_THAT(out, Contains("overall") && Contains("100.0%"));
   REQUIRE(test::run_jielong("eval --json --prompts " + (dir / "prompts.txt").string() + " --inputs " + (dir / "d").string() +
                             " --report " + (dir / "r.json").string(), &out) == 0);
-  const auto r = nlohmann::json::parse(out);
+  const auto r = test::last_json(out);
   CHECK(r.at("accuracy") == 1.0);
   CHECK(nlohmann::json::parse(test::read_text_file(dir / "r.json")).at("prompts") == 4);
 }
