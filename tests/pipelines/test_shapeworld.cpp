@@ -14,26 +14,21 @@ using Catch::Matchers::Contains;
 
 TEST_CASE("every holdout prompt rendered to a file is accepted by the judge", "[pipelines][slow]") {
   test::TempDir dir;
-  int images = 0, videos = 0;
   std::string misses;
-  for (const auto& spec : world::holdout_images()) {
+  int rendered = 0;
+  auto render_and_judge = [&](const world::SceneSpec& spec, const std::string& extension) {
     WorldRenderParams p;
     p.prompt = world::canonical_caption(spec);
-    p.output = dir / ("i" + std::to_string(images++) + ".png");
-    p.seed = images;
+    p.output = dir / (std::to_string(rendered) + extension);
+    p.seed = uint64_t(rendered++);
     world_render(p);
     const auto j = judge_file(p.prompt, p.output);
     if (!j.at("pass").get<bool>()) misses += p.prompt + ": " + j.at("clauses").dump() + "\n";
-  }
-  for (const auto& spec : world::holdout_videos()) {
-    WorldRenderParams p;
-    p.prompt = world::canonical_caption(spec);
-    p.output = dir / ("v" + std::to_string(videos++) + ".mp4");
-    p.seed = videos;
-    world_render(p);
-    const auto j = judge_file(p.prompt, p.output);
-    if (!j.at("pass").get<bool>()) misses += p.prompt + ": " + j.at("clauses").dump() + "\n";
-  }
+  };
+  for (const auto& spec : world::holdout_images()) render_and_judge(spec, ".png");
+  const int images = rendered;
+  for (const auto& spec : world::holdout_videos()) render_and_judge(spec, ".mp4");
+  const int videos = rendered - images;
   INFO(misses);
   CHECK(images >= 500);
   CHECK(videos >= 200);
