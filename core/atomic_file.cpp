@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <system_error>
 
 #include "core/error.h"
@@ -18,6 +19,16 @@ void check_can_write(const fs::path& path, bool overwrite) {
   const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
   if (!fs::is_directory(dir, ec))
     throw Error(path.string() + ": folder " + dir.string() + " does not exist; create it first");
+}
+
+void write_file_atomic(const fs::path& path, const std::string& contents, bool overwrite) {
+  AtomicFile out(path, overwrite);
+  {
+    std::ofstream file(out.temp_path(), std::ios::binary);
+    file << contents;
+    if (!file.flush()) throw Error(path.string() + ": write failed (disk full?)");
+  }
+  out.commit();
 }
 
 AtomicFile::AtomicFile(fs::path destination, bool overwrite)

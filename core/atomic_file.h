@@ -13,6 +13,10 @@ namespace fs = std::filesystem;
 // Throws jl::Error when `path` exists and `overwrite` is false, or when its folder does not exist.
 void check_can_write(const fs::path& path, bool overwrite);
 
+// Writes `contents` (text or bytes) to `path` atomically; a failed write (disk full) is a jl::Error
+// and leaves nothing.
+void write_file_atomic(const fs::path& path, const std::string& contents, bool overwrite);
+
 // Usage:
 //   AtomicFile out(path, overwrite);      // checks the destination, picks a temp name
 //   write_everything_to(out.temp_path());

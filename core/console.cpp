@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <exception>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -18,9 +19,13 @@ void say(const std::string& line) {
   std::fprintf(stderr, "%s\n", line.c_str());
 }
 
-void emit_json(const std::string& object_json) {
+std::string json_line(const nlohmann::json& object) {
+  return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void emit_json(const nlohmann::json& object) {
   if (!console().json) return;
-  std::fprintf(console().json_stream, "%s\n", object_json.c_str());
+  std::fprintf(console().json_stream, "%s\n", json_line(object).c_str());
   std::fflush(console().json_stream);
 }
 
@@ -38,7 +43,16 @@ Progress::Progress(std::string label, int64_t total, std::FILE* out, double show
     : label_(std::move(label)), total_(total), out_(out), show_after_(show_after), start_(Clock::now()),
       last_draw_(start_) {}
 
-Progress::~Progress() { finish(); }
+Progress::~Progress() {
+  if (std::uncaught_exceptions() > 0) {
+    // Unwinding on an error: no closing line that looks like success; just end the bar's line so the
+    // error message starts on its own.
+    finished_ = true;
+    if (shown_ && !console().json && !console().quiet && ::isatty(::fileno(out_))) std::fprintf(out_, "\n");
+    return;
+  }
+  finish();
+}
 
 void Progress::update(int64_t done) {
   done_ = done;
@@ -70,7 +84,7 @@ void Progress::draw(bool final_line) {
                             {"elapsed_s", std::round(elapsed * 10) / 10}};
     if (total_ > 0) event["total"] = total_;
     if (std::isfinite(eta)) event["eta_s"] = std::round(eta * 10) / 10;
-    emit_json(event.dump());
+    emit_json(event);
     return;
   }
   if (console().quiet) return;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace jl {
@@ -22,8 +23,12 @@ ConsoleOptions& console();
 // One line for a person on stderr (suppressed by --quiet).
 void say(const std::string& line);
 
-// One JSON object on stdout (only with --json). `object_json` must be a serialized JSON object.
-void emit_json(const std::string& object_json);
+// One JSON object as one line. Strings that are not valid UTF-8 (file names may be anything) are
+// written with U+FFFD in place of the bad bytes instead of failing.
+std::string json_line(const nlohmann::json& object);
+
+// One JSON object on stdout (only with --json).
+void emit_json(const nlohmann::json& object);
 
 // Format seconds as "4s", "1m05s", "2h03m".
 std::string format_duration(double seconds);

@@ -121,13 +121,7 @@ void write_image(const fs::path& path, const Image& image, const ImageWriteOptio
   if (format_of_extension(path.extension().string()).empty())
     throw Error(path.string() + ": unknown image extension; use .png, .jpg, .webp, .bmp or .tif");
   const std::vector<unsigned char> bytes = encode_image(image, path.extension().string(), options.quality);
-  AtomicFile out(path, options.overwrite);
-  {
-    std::ofstream file(out.temp_path(), std::ios::binary);
-    file.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
-    if (!file.flush()) throw Error(path.string() + ": write failed (disk full?)");
-  }
-  out.commit();
+  write_file_atomic(path, std::string(bytes.begin(), bytes.end()), options.overwrite);
 }
 
 Image to_rgb8(const Image& image) {

@@ -279,6 +279,12 @@ class PngSequenceSink : public Sink {
 
   void close() override {
     for (auto& file : files_) file->commit();
+    // A longer sequence written here before would leave its tail behind, and a reader of the pattern
+    // would take the old frames for part of the new clip (only possible with overwrite: without it the
+    // first frame already exists and is refused).
+    std::error_code ec;
+    for (int64_t k = int64_t(files_.size()) + 1; fs::exists(ff::frame_path(pattern_, k), ec); ++k)
+      fs::remove(ff::frame_path(pattern_, k), ec);
     closed_ = true;
   }
 

@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "models/safetensors.h"
+#include "models/checkpoint.h"
 
 namespace jl::models {
 
@@ -37,9 +37,10 @@ std::vector<CheckpointEntry> ModelStore::list() const {
       e.path = file;
       e.bytes = fs::file_size(file, ec);
       try {
-        const auto meta = st::read_metadata(file);
-        if (auto it = meta.find("model"); it != meta.end()) e.model = it->second;
-        if (auto it = meta.find("step"); it != meta.end()) e.step = std::atoll(it->second.c_str());
+        // The same header check loading does, so a file listed without a problem is one that loads.
+        const CheckpointInfo info = read_checkpoint_info(file);
+        e.model = info.model;
+        e.step = info.step;
       } catch (const Error& error) {
         e.problem = error.what();
       }

@@ -37,14 +37,19 @@ std::vector<cv::Mat> load_frames(const fs::path& file) {
   return frames;
 }
 
-void write_frames(const fs::path& out, const std::vector<cv::Mat>& frames, double fps, const std::string& params,
-                  bool overwrite) {
+// Renders and encodes one frame at a time (a long, large video never sits in memory whole).
+void write_video(const fs::path& out, const world::VideoScene& video, int size, double fps, const std::string& params,
+                 bool overwrite) {
   media::VideoWriteOptions options;
   options.fps = fps;
   options.overwrite = overwrite;
   options.metadata["comment"] = params;
-  media::VideoWriter writer(out, frames[0].cols, frames[0].rows, options);
-  for (const auto& f : frames) writer.write(f);
+  media::VideoWriter writer(out, size, size, options);
+  cv::Mat canvas;
+  for (const auto& frame : video) {
+    world::render_into(frame, size, canvas);
+    writer.write(canvas);
+  }
   writer.close();
 }
 
@@ -60,12 +65,17 @@ void WorldRenderParams::validate() const {
   if (prompt.empty()) throw UsageError("world render: give --prompt");
   if (output.empty()) throw UsageError("world render: give an output file with -o");
   check_size(size);
-  check_video(frames, fps);
+  check_video(frames, fps);  // checked for image prompts too: a flag given must make sense
 }
 
 std::string WorldRenderParams::to_string() const {
-  return prompt + "\nSize: " + std::to_string(size) + ", Seed: " + std::to_string(seed) +
-         ", Frames: " + std::to_string(frames) + ", Generator: jielong world render";
+  std::string s = prompt + "\nSize: " + std::to_string(size) + ", Seed: " + std::to_string(seed);
+  if (world::parse_prompt(prompt).is_video()) {
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%g", fps);
+    s += ", Frames: " + std::to_string(frames) + ", FPS: " + rate;
+  }
+  return s + ", Generator: jielong world render";
 }
 
 void world_render(const WorldRenderParams& p) {
@@ -76,8 +86,7 @@ void world_render(const WorldRenderParams& p) {
   if (spec.is_video()) {
     if (kind != MediaKind::Video && kind != MediaKind::Frames)
       throw UsageError(p.output.string() + ": the prompt describes a video (it has a motion); write .mp4, .webm, .gif or a frame pattern");
-    write_frames(p.output, world::render_video(world::layout_video(spec, p.frames, rng), p.size), p.fps, p.to_string(),
-                 p.overwrite);
+    write_video(p.output, world::layout_video(spec, p.frames, rng), p.size, p.fps, p.to_string(), p.overwrite);
   } else {
     if (kind != MediaKind::Image)
       throw UsageError(p.output.string() + ": the prompt describes an image; write .png (or .jpg, .webp, .bmp, .tif)");
@@ -115,15 +124,12 @@ int world_sample(const WorldSampleParams& p, const Callbacks& cb) {
     const std::string caption = world::caption(spec, rng);
     const fs::path media_path = p.out_dir / (format_index(i) + media_ext);
     if (p.video) {
-      write_frames(media_path, world::render_video(world::layout_video(spec, p.frames, rng), p.size), p.fps, caption,
-                   p.overwrite);
+      write_video(media_path, world::layout_video(spec, p.frames, rng), p.size, p.fps, caption, p.overwrite);
     } else {
       media::write_image(media_path, {world::render(world::layout(spec, rng), p.size), {{"parameters", caption}}},
                          {100, p.overwrite});
     }
-    AtomicFile text(p.out_dir / (format_index(i) + ".txt"), p.overwrite);
-    std::ofstream(text.temp_path()) << caption << "\n";
-    text.commit();
+    write_file_atomic(p.out_dir / (format_index(i) + ".txt"), caption + "\n", p.overwrite);
     cb.report(i + 1, p.count);
     cb.throw_if_cancelled();
   }
@@ -133,13 +139,12 @@ int world_sample(const WorldSampleParams& p, const Callbacks& cb) {
 nlohmann::json judge_file(const std::string& prompt, const fs::path& file) {
   const world::SceneSpec spec = world::parse_prompt(prompt);
   const std::vector<cv::Mat> frames = load_frames(file);
-  if (!spec.is_video() && frames.size() > 1)
-    throw Error(file.string() + ": is a video (" + std::to_string(frames.size()) +
-                " frames) but the prompt describes an image; add a motion (e.g. \"moving left\") or judge an image");
-  if (spec.is_video() && frames.size() < 2)
-    throw Error(file.string() + ": is one image but the prompt describes a video (\"" +
-                world::name_of(*spec.motion) + "\")");
-  nlohmann::json j = world::to_json(world::judge(frames, spec));
+  nlohmann::json j;
+  try {
+    j = world::to_json(world::judge(frames, spec));
+  } catch (const Error& e) {  // e.g. a video judged against an image prompt: say which file
+    throw Error(file.string() + ": " + e.what());
+  }
   j["prompt"] = prompt;
   j["file"] = file.string();
   return j;
@@ -157,14 +162,29 @@ nlohmann::json evaluate(const EvalParams& p, const Callbacks& cb) {
   std::error_code ec;
   if (!fs::is_directory(p.inputs, ec)) throw Error(p.inputs.string() + ": is not a folder");
 
-  // Files by stem; a numeric stem also answers to its number ("00012" is 12).
+  // Files by stem; a numeric stem also answers to its number ("00012" is 12). Two files answering to
+  // the same name would make the result depend on directory order: that is an error.
   std::map<std::string, fs::path> by_stem;
-  for (const auto& e : fs::directory_iterator(p.inputs, ec)) {
-    if (!e.is_regular_file() || e.path().extension() == ".txt" || e.path().extension() == ".json") continue;
-    const std::string stem = e.path().stem().string();
-    by_stem[stem] = e.path();
-    if (!stem.empty() && stem.find_first_not_of("0123456789") == std::string::npos)
-      by_stem[std::to_string(std::stoll(stem))] = e.path();
+  auto add = [&](const std::string& key, const fs::path& file) {
+    const auto [it, fresh] = by_stem.emplace(key, file);
+    if (!fresh && it->second != file)
+      throw Error(p.inputs.string() + ": both " + it->second.filename().string() + " and " + file.filename().string() +
+                  " answer to '" + key + "'; keep one");
+  };
+  std::vector<fs::path> files;
+  try {
+    for (const auto& e : fs::directory_iterator(p.inputs)) files.push_back(e.path());
+  } catch (const fs::filesystem_error& e) {
+    throw Error(p.inputs.string() + ": cannot list the folder: " + e.code().message());
+  }
+  for (const auto& file : files) {
+    if (!fs::is_regular_file(file, ec) || file.extension() == ".txt" || file.extension() == ".json") continue;
+    const std::string stem = file.stem().string();
+    add(stem, file);
+    if (!stem.empty() && stem.find_first_not_of("0123456789") == std::string::npos) {
+      const size_t first = std::min(stem.find_first_not_of('0'), stem.size() - 1);
+      if (first > 0) add(stem.substr(first), file);
+    }
   }
 
   struct Item { std::string prompt, stem; };
@@ -208,7 +228,7 @@ nlohmann::json evaluate(const EvalParams& p, const Callbacks& cb) {
           failure["failed"] = failed;
           failures.push_back(failure);
         }
-      } catch (const Error& e) {
+      } catch (const std::exception& e) {  // one unreadable file is that item's failure, not the run's
         failure["file"] = it->second.string();
         failure["error"] = e.what();
         failures.push_back(failure);

@@ -96,7 +96,7 @@ Color nearest_color(const cv::Vec3d& seen, const cv::Vec3d& bg) {
 // One connected foreground region turned into an object: colour from its strongest pixels, coverage
 // (alpha) of every pixel around it by projecting onto (colour - background), then the shape whose
 // template — drawn with the same area and centroid — overlaps the coverage best.
-FoundObject read_object(const cv::Mat& img, const cv::Mat& labels, int label, const cv::Rect& box,
+std::optional<FoundObject> read_object(const cv::Mat& img, const cv::Mat& labels, int label, const cv::Rect& box,
                         const cv::Mat& distance, const cv::Vec3d& bg) {
   const int n = img.rows;
   double max_d = 0;
@@ -136,6 +136,7 @@ FoundObject read_object(const cv::Mat& img, const cv::Mat& labels, int label, co
       sy += w * (y + 0.5);
       weight += w;
     }
+  if (weight <= 0) return std::nullopt;  // nothing of this colour after all (only possible on odd inputs)
   found.cx = sx / weight / n;
   found.cy = sy / weight / n;
 
@@ -381,7 +382,7 @@ Findings analyze(const cv::Mat& rgb) {
     if (area < kMinArea * n * n) continue;
     const cv::Rect box(stats.at<int>(label, cv::CC_STAT_LEFT), stats.at<int>(label, cv::CC_STAT_TOP),
                        stats.at<int>(label, cv::CC_STAT_WIDTH), stats.at<int>(label, cv::CC_STAT_HEIGHT));
-    objects.emplace_back(area, read_object(img, labels, label, box, distance, bg));
+    if (auto object = read_object(img, labels, label, box, distance, bg)) objects.emplace_back(area, *object);
   }
   std::stable_sort(objects.begin(), objects.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   for (auto& [area, object] : objects) findings.objects.push_back(object);
@@ -432,7 +433,7 @@ Judgement judge(const std::vector<cv::Mat>& frames, const SceneSpec& spec) {
   if (spec.is_video()) return judge_video(frames, spec);
   if (frames.size() != 1)
     throw Error("judge: the prompt describes an image (no motion) but the input has " + std::to_string(frames.size()) +
-                " frames");
+                " frames; add a motion (e.g. \"moving left\") or judge an image");
   return judge_image(frames[0], spec);
 }
 

@@ -32,7 +32,7 @@ void report(const ConvertResult& r) {
             std::to_string(r.channels);
   }
   j["seconds"] = r.seconds;
-  emit_json(j.dump());
+  emit_json(j);
   say(line + ")");
 }
 

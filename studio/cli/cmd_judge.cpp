@@ -51,7 +51,7 @@ Command add_judge_command(CLI::App& parent, const GlobalOptions&) {
   command.app->add_option("file", args->file, "The image or video to judge")->required();
   command.run = [args] {
     const nlohmann::json j = judge_file(args->prompt, args->file);
-    std::printf("%s\n", j.dump().c_str());
+    std::printf("%s\n", json_line(j).c_str());
   };
   return command;
 }
@@ -68,16 +68,13 @@ Command add_eval_command(CLI::App& parent, const GlobalOptions& global) {
   command.app->add_option("--inputs", args->params.inputs, "Folder of images or videos")->required();
   command.app->add_option("--report", args->report, "Also write the whole JSON result to this file");
   command.run = [args, &global] {
+    if (!args->report.empty()) check_can_write(args->report, global.overwrite);  // before the long part
     const nlohmann::json r = evaluate(args->params, progress_callbacks("eval"));
-    if (!args->report.empty()) {
-      AtomicFile out(args->report, global.overwrite);
-      std::ofstream(out.temp_path()) << r.dump(2) << "\n";
-      out.commit();
-    }
+    if (!args->report.empty()) write_file_atomic(args->report, json_line(r) + "\n", global.overwrite);
     if (global.json) {
       nlohmann::json event = r;
       event["event"] = "result";
-      emit_json(event.dump());
+      emit_json(event);
     } else {
       print_eval_table(r);
     }

@@ -69,7 +69,7 @@ nlohmann::json probe(const ProbeParams& p) {
 void print_human(const nlohmann::json& j) {
   for (const auto& [key, value] : j.items()) {
     if (value.is_object() && value.empty()) continue;
-    std::printf("%-15s %s\n", key.c_str(), value.is_string() ? value.get<std::string>().c_str() : value.dump().c_str());
+    std::printf("%-15s %s\n", key.c_str(), value.is_string() ? value.get<std::string>().c_str() : json_line(value).c_str());
   }
 }
 
@@ -87,7 +87,7 @@ Command add_probe_command(CLI::App& parent, const GlobalOptions& global) {
     j["file"] = params->input;
     if (global.json) {
       j["event"] = "result";
-      emit_json(j.dump());
+      emit_json(j);
     } else {
       print_human(j);
     }

@@ -18,7 +18,9 @@ Command add_world_command(CLI::App& parent, const GlobalOptions& global) {
   r->add_option("-o,--output", render->output, "Output: an image for an image prompt; .mp4/.webm/.gif for a video prompt")
       ->required();
   r->add_option("--size", render->size, "Canvas side in pixels (>= 32)")->capture_default_str();
-  r->add_option("--seed", render->seed, "Seed of the layout (where objects go, unstated attributes)")->capture_default_str();
+  r->add_option("--seed", render->seed, "Seed of the layout (where objects go, unstated attributes)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   r->add_option("--frames", render->frames, "Frames of a video prompt")->capture_default_str();
   r->add_option("--fps", render->fps, "Frame rate of a video prompt")->capture_default_str();
 
@@ -29,7 +31,7 @@ Command add_world_command(CLI::App& parent, const GlobalOptions& global) {
   s->add_option("--out", sample->out_dir, "Folder to write into (created if missing)")->required();
   s->add_flag("--video", sample->video, "Videos instead of images");
   s->add_option("--size", sample->size, "Canvas side in pixels (>= 32)")->capture_default_str();
-  s->add_option("--seed", sample->seed, "Seed of the whole dataset")->capture_default_str();
+  s->add_option("--seed", sample->seed, "Seed of the whole dataset")->capture_default_str()->check(CLI::NonNegativeNumber);
   s->add_option("--frames", sample->frames, "Frames per video")->capture_default_str();
   s->add_option("--fps", sample->fps, "Frame rate of the videos")->capture_default_str();
 
@@ -37,12 +39,12 @@ Command add_world_command(CLI::App& parent, const GlobalOptions& global) {
     if (r->parsed()) {
       render->overwrite = global.overwrite;
       world_render(*render);
-      emit_json(nlohmann::json{{"event", "result"}, {"output", render->output.string()}}.dump());
+      emit_json(nlohmann::json{{"event", "result"}, {"output", render->output.string()}});
       say("wrote " + render->output.string());
     } else {
       sample->overwrite = global.overwrite;
       const int n = world_sample(*sample, progress_callbacks("world sample"));
-      emit_json(nlohmann::json{{"event", "result"}, {"written", n}, {"out", sample->out_dir.string()}}.dump());
+      emit_json(nlohmann::json{{"event", "result"}, {"written", n}, {"out", sample->out_dir.string()}});
       say("wrote " + std::to_string(n) + " scene/caption pairs into " + sample->out_dir.string());
     }
   };

@@ -40,7 +40,13 @@ Command add_world_command(CLI::App& parent, const GlobalOptions& global);
 Command add_judge_command(CLI::App& parent, const GlobalOptions& global);
 Command add_eval_command(CLI::App& parent, const GlobalOptions& global);
 
-// Progress callbacks that draw a jl::Progress bar on stderr (or JSON events with --json).
+// Progress callbacks that draw a jl::Progress bar on stderr (or JSON events with --json), and whose
+// cancel flag is raised by Ctrl-C / SIGTERM (see install_cancel_handlers).
 Callbacks progress_callbacks(const std::string& label);
+
+// The first SIGINT or SIGTERM asks the running pipeline to stop at its next step (its atomic writers
+// then delete their temporary files); a second one ends the process at once.
+void install_cancel_handlers();
+bool cancel_requested();
 
 }  // namespace jl::cli

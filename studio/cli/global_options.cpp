@@ -1,3 +1,5 @@
+#include <atomic>
+#include <csignal>
 #include <memory>
 
 #include "core/console.h"
@@ -33,9 +35,30 @@ void GlobalOptions::apply() const {
   if (max_seconds > 0) limits.max_seconds = max_seconds;
 }
 
+namespace {
+
+std::atomic<bool> cancel_flag{false};
+
+extern "C" void on_cancel_signal(int signal) {
+  if (cancel_flag.exchange(true)) {  // asked twice: stop now
+    std::signal(signal, SIG_DFL);
+    std::raise(signal);
+  }
+}
+
+}  // namespace
+
+void install_cancel_handlers() {
+  std::signal(SIGINT, on_cancel_signal);
+  std::signal(SIGTERM, on_cancel_signal);
+}
+
+bool cancel_requested() { return cancel_flag.load(); }
+
 Callbacks progress_callbacks(const std::string& label) {
   auto bar = std::make_shared<Progress>(label, 0);
   Callbacks callbacks;
+  callbacks.cancel = &cancel_flag;
   callbacks.progress = [bar](int64_t step, int64_t total, const cv::Mat*) {
     bar->set_total(total);
     bar->update(step);

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  install_cancel_handlers();
   try {
     global.apply();
     for (const Command& command : commands)
@@ -50,6 +51,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "jielong: %s\n", e.what());
     return 2;
   } catch (const jl::Error& e) {
+    if (cancel_requested()) {
+      std::fprintf(stderr, "jielong: cancelled; nothing was left half-written\n");
+      return 130;
+    }
     std::fprintf(stderr, "jielong: %s\n", e.what());
     return 1;
   } catch (const std::exception& e) {

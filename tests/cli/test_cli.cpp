@@ -1,6 +1,11 @@
 // The command line end to end: the real binary, real files, exit codes and the one-line errors.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
 #include <thread>
 
 #include "media_io/audio.h"
@@ -169,4 +174,33 @@ TEST_CASE("convert: each bad input exits non-zero with one clear line and leaves
   size_t files = 0;
   for (const auto& e : fs::directory_iterator(dir.path())) files += e.is_regular_file();
   CHECK(files == 5);
+}
+
+TEST_CASE("SIGTERM stops a long convert with exit 130 and leaves nothing behind", "[cli]") {
+  test::TempDir dir;
+  {
+    media::VideoWriteOptions options;
+    options.fps = 30;
+    media::VideoWriter writer(dir / "long.mp4", 320, 240, options);
+    std::vector<cv::Mat> patterns;
+    for (int i = 0; i < 8; ++i) patterns.push_back(test::test_pattern(320, 240, i));
+    for (int i = 0; i < 600; ++i) writer.write(patterns[i % 8]);  // 20 s: VP9 takes far longer than 1 s here
+    writer.close();
+  }
+  const std::string in = (dir / "long.mp4").string(), out = (dir / "long.webm").string();
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::execl(JL_BINARY, "jielong", "convert", in.c_str(), "-o", out.c_str(), "-q", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  size_t files = 0;
+  for (auto it = fs::directory_iterator(dir.path()); it != fs::directory_iterator(); ++it) ++files;
+  CHECK(files == 1);  // the input only: no output, no temporary file
 }

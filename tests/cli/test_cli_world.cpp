@@ -64,3 +64,40 @@ TEST_CASE("eval prints a per-clause table and JSON", "[cli]") {
   CHECK(r.at("accuracy") == 1.0);
   CHECK(nlohmann::json::parse(test::read_text_file(dir / "r.json")).at("prompts") == 4);
 }
+
+TEST_CASE("eval refuses ambiguous stems and survives long numeric ones", "[cli]") {
+  test::TempDir dir;
+  std::string out;
+  REQUIRE(test::run_jielong("world sample --n 1 --out " + (dir / "d").string(), &out) == 0);
+  test::write_text_file(dir / "p.txt", test::read_text_file(dir / "d" / "00000.txt"));
+  fs::copy_file(dir / "d" / "00000.png", dir / "d" / "99999999999999999999999.png");
+  REQUIRE(test::run_jielong("eval --json --prompts " + (dir / "p.txt").string() + " --inputs " + (dir / "d").string(), &out) == 0);
+  CHECK(test::last_json(out).at("passed") == 1);
+  fs::copy_file(dir / "d" / "00000.png", dir / "d" / "0.png");
+  CHECK(test::run_jielong("eval --prompts " + (dir / "p.txt").string() + " --inputs " + (dir / "d").string(), &out) == 1);
+  CHECK(test::count_lines(out) == 1);
+  CHECK_THAT(out, Contains("answer to '0'"));
+}
+
+TEST_CASE("judge output stays valid JSON for file names that are not UTF-8", "[cli]") {
+  test::TempDir dir;
+  std::string out;
+  const std::string name = (dir / "bad\xff.png").string();
+  REQUIRE(test::run_jielong("world render --prompt \"a red circle\" -o '" + name + "'", &out) == 0);
+  REQUIRE(test::run_jielong("judge --prompt \"a red circle\" '" + name + "'", &out) == 0);
+  const auto j = nlohmann::json::parse(out);
+  CHECK(j.at("pass").get<bool>());
+  CHECK_THAT(j.at("file").get<std::string>(), Contains("bad\xef\xbf\xbd.png"));  // U+FFFD
+}
+
+TEST_CASE("rewriting a frame pattern with fewer frames leaves no old frames behind", "[cli]") {
+  test::TempDir dir;
+  std::string out;
+  const std::string pattern = (dir / "f" / "f_%03d.png").string();
+  REQUIRE(test::run_jielong("world render --prompt \"a red circle moving left\" --frames 4 -o " + pattern, &out) == 0);
+  CHECK(fs::exists(dir / "f" / "f_004.png"));
+  REQUIRE(test::run_jielong("world render --prompt \"a red circle moving left\" --frames 2 --overwrite -o " + pattern, &out) == 0);
+  CHECK(fs::exists(dir / "f" / "f_002.png"));
+  CHECK_FALSE(fs::exists(dir / "f" / "f_003.png"));
+  CHECK_FALSE(fs::exists(dir / "f" / "f_004.png"));
+}

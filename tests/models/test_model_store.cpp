@@ -30,6 +30,14 @@ TEST_CASE("ModelStore lists checkpoints in search order and explains unreadable 
   write_checkpoint(second / "vq.safetensors", "PatchTokenizer", 5);  // shadowed by the first folder
   write_checkpoint(second / "ar.safetensors", "TokenTransformer", 77);
   test::write_text_file(second / "bad.safetensors", "not a checkpoint");
+  {  // valid safetensors, but not a checkpoint: no model or config in the metadata
+    const float value = 0;
+    st::TensorView v;
+    v.shape = {1};
+    v.data = &value;
+    v.nbytes = sizeof value;
+    st::write_safetensors(second / "bare.safetensors", {{"w", v}}, {});
+  }
   ::setenv("JIELONG_MODELS", second.path().c_str(), 1);
   const ModelStore store(first.path());
   ::unsetenv("JIELONG_MODELS");
@@ -44,6 +52,7 @@ TEST_CASE("ModelStore lists checkpoints in search order and explains unreadable 
   CHECK(by_name.at("vq").model == "PatchTokenizer");
   CHECK(by_name.at("ar").step == 77);
   CHECK_FALSE(by_name.at("bad").problem.empty());
+  CHECK_THAT(by_name.at("bare").problem, Contains("model"));
 
   CHECK(store.find("vq") == first / "vq.safetensors");
   CHECK(store.find("ar") == second / "ar.safetensors");
