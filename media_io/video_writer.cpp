@@ -278,6 +278,13 @@ class PngSequenceSink : public Sink {
   }
 
   void close() override {
+    // Every name is checked before the first rename, so a frame that appeared meanwhile cannot leave
+    // half of the new sequence in place beside the old one.
+    std::error_code exists_ec;
+    if (!overwrite_)
+      for (const auto& file : files_)
+        if (fs::exists(file->destination(), exists_ec))
+          throw Error(file->destination().string() + ": appeared while writing; pass --overwrite to replace it");
     for (auto& file : files_) file->commit();
     // A longer sequence written here before would leave its tail behind, and a reader of the pattern
     // would take the old frames for part of the new clip (only possible with overwrite: without it the
