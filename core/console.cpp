@@ -29,6 +29,11 @@ void emit_json(const nlohmann::json& object) {
   std::fflush(console().json_stream);
 }
 
+void emit_result(nlohmann::json result) {
+  result["event"] = "result";
+  emit_json(result);
+}
+
 std::string format_duration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "?";
   const long s = std::lround(seconds);

@@ -30,6 +30,9 @@ std::string json_line(const nlohmann::json& object);
 // One JSON object on stdout (only with --json).
 void emit_json(const nlohmann::json& object);
 
+// A command's result: `result` with "event": "result" added, on stdout (only with --json).
+void emit_result(nlohmann::json result);
+
 // Format seconds as "4s", "1m05s", "2h03m".
 std::string format_duration(double seconds);
 

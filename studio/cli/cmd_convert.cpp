@@ -9,7 +9,7 @@ namespace jl::cli {
 namespace {
 
 void report(const ConvertResult& r) {
-  nlohmann::json j = {{"event", "result"}, {"kind", r.kind}, {"output", r.output.string()}};
+  nlohmann::json j = {{"kind", r.kind}, {"output", r.output.string()}};
   std::string line = "wrote " + r.output.string() + " (";
   if (r.width > 0) {
     j["width"] = r.width;
@@ -32,7 +32,7 @@ void report(const ConvertResult& r) {
             std::to_string(r.channels);
   }
   j["seconds"] = r.seconds;
-  emit_json(j);
+  emit_result(j);
   say(line + ")");
 }
 

@@ -75,8 +75,8 @@ Command add_info_command(CLI::App& parent, const GlobalOptions& global) {
       "info", "Versions of libtorch, OpenCV and FFmpeg; threads; the BLAS actually loaded; checkpoints found");
   command.run = [&global] {
     const nlohmann::json info = gather(global);
-    if (global.json) emit_json(nlohmann::json{{"event", "result"}, {"info", info}});
-    else print_human(info);
+    emit_result({{"info", info}});
+    if (!global.json) print_human(info);
   };
   return command;
 }

@@ -85,12 +85,8 @@ Command add_probe_command(CLI::App& parent, const GlobalOptions& global) {
   command.run = [params, &global] {
     nlohmann::json j = probe(*params);
     j["file"] = params->input;
-    if (global.json) {
-      j["event"] = "result";
-      emit_json(j);
-    } else {
-      print_human(j);
-    }
+    emit_result(j);
+    if (!global.json) print_human(j);
   };
   return command;
 }

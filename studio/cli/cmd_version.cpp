@@ -9,8 +9,8 @@ Command add_version_command(CLI::App& parent, const GlobalOptions& global) {
   Command command;
   command.app = parent.add_subcommand("version", "Print the version of jielong");
   command.run = [&global] {
-    if (global.json) emit_json(nlohmann::json{{"event", "result"}, {"version", JL_VERSION}});
-    else std::printf("jielong %s\n", JL_VERSION);
+    emit_result({{"version", JL_VERSION}});
+    if (!global.json) std::printf("jielong %s\n", JL_VERSION);
   };
   return command;
 }

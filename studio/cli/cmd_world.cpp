@@ -39,12 +39,12 @@ Command add_world_command(CLI::App& parent, const GlobalOptions& global) {
     if (r->parsed()) {
       render->overwrite = global.overwrite;
       world_render(*render);
-      emit_json(nlohmann::json{{"event", "result"}, {"output", render->output.string()}});
+      emit_result({{"output", render->output.string()}});
       say("wrote " + render->output.string());
     } else {
       sample->overwrite = global.overwrite;
       const int n = world_sample(*sample, progress_callbacks("world sample"));
-      emit_json(nlohmann::json{{"event", "result"}, {"written", n}, {"out", sample->out_dir.string()}});
+      emit_result({{"written", n}, {"out", sample->out_dir.string()}});
       say("wrote " + std::to_string(n) + " scene/caption pairs into " + sample->out_dir.string());
     }
   };

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "media_io/image.h"
 #include "pipelines/shapeworld.h"
 #include "test_util.h"
 #include "world/caption.h"
@@ -52,17 +53,18 @@ TEST_CASE("world sample writes image and caption pairs and eval scores them", "[
     CHECK_FALSE(world::is_holdout(world::parse_prompt(caption.substr(0, caption.size() - 1))));
     prompts << caption;  // line i is judged against 0000i.png
   }
-  prompts << "a red circle\t00000\n";  // a second column names the file: almost surely wrong for it
+  // A second column names the file: an empty gray canvas, which no object prompt can pass.
+  media::write_image(p.out_dir / "blank.png", {cv::Mat(64, 64, CV_8UC3, cv::Scalar(128, 128, 128)), {}});
+  prompts << "a red circle\tblank\n";
   prompts.close();
   EvalParams e{dir / "prompts.txt", p.out_dir};
   const auto r = evaluate(e);
   CHECK(r.at("prompts") == 7);
-  CHECK(r.at("passed").get<int>() >= 6);
+  CHECK(r.at("passed") == 6);
   CHECK(r.at("clauses").at("object").at("total").get<int>() >= 7);
-  if (r.at("passed").get<int>() == 6) {
-    REQUIRE(r.at("failures").size() == 1);
-    CHECK(r.at("failures")[0].at("index") == 6);
-  }
+  REQUIRE(r.at("failures").size() == 1);
+  CHECK(r.at("failures")[0].at("index") == 6);
+  CHECK_THAT(r.at("failures")[0].at("file").get<std::string>(), Contains("blank.png"));
   // Refuses to overwrite a dataset without overwrite, before writing anything.
   REQUIRE_THROWS_WITH(world_sample(p), Contains("already exists"));
   p.overwrite = true;
