@@ -180,11 +180,20 @@ at::Tensor Checkpoint::tensor(const std::string& name) const {
   return out;
 }
 
+void check_model_name(const Checkpoint& checkpoint, const std::string& expected_model) {
+  if (!expected_model.empty() && checkpoint.info().model != expected_model)
+    throw Error(checkpoint.path().string() + ": is a checkpoint of model '" + st::printable(checkpoint.info().model) +
+                "', expected '" + expected_model + "'");
+}
+
+void throw_config_error(const Checkpoint& checkpoint, const std::string& problem) {
+  throw Error(checkpoint.path().string() + ": its config does not describe a '" + st::printable(checkpoint.info().model) +
+              "' model (" + problem + "); retrain it or use a checkpoint written by this version");
+}
+
 void load_strict(torch::nn::Module& module, const Checkpoint& checkpoint, const std::string& expected_model) {
   const std::string where = checkpoint.path().string();
-  if (!expected_model.empty() && checkpoint.info().model != expected_model)
-    throw Error(where + ": is a checkpoint of model '" + st::printable(checkpoint.info().model) + "', expected '" +
-                expected_model + "'");
+  check_model_name(checkpoint, expected_model);
 
   const std::map<std::string, at::Tensor> targets = module_tensors(module);
   std::vector<std::string> problems;

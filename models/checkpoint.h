@@ -80,4 +80,25 @@ class Checkpoint {
 // parameter's dtype (an F16 checkpoint loads into float32 parameters); integer data must be integer.
 void load_strict(torch::nn::Module& module, const Checkpoint& checkpoint, const std::string& expected_model = "");
 
+// Throws unless the checkpoint's model name is `expected_model`: "PATH: is a checkpoint of model 'x',
+// expected 'y'".
+void check_model_name(const Checkpoint& checkpoint, const std::string& expected_model);
+
+[[noreturn]] void throw_config_error(const Checkpoint& checkpoint, const std::string& problem);
+
+// The checkpoint's config as `Config` (through its from_json), after checking the model name; a
+// missing or mistyped field is a jl::Error naming the file and the field.
+template <class Config>
+Config read_config(const Checkpoint& checkpoint, const std::string& expected_model) {
+  check_model_name(checkpoint, expected_model);
+  Config config;
+  try {
+    from_json(checkpoint.info().config, config);
+    config.validate();
+  } catch (const std::exception& e) {  // a json field error, or jl::Error from validate()
+    throw_config_error(checkpoint, e.what());
+  }
+  return config;
+}
+
 }  // namespace jl::models

@@ -136,6 +136,7 @@ struct ShapeWorldStream::Impl {
 ShapeWorldStream::ShapeWorldStream(const DatasetOptions& options) : impl_(std::make_unique<Impl>()) {
   check_options(options);
   impl_->options = options;
+  impl_->next_claim = impl_->next_take = options.first_batch;
   impl_->workers.reserve(size_t(options.threads));
   try {
     for (int i = 0; i < options.threads; ++i) impl_->workers.emplace_back([this] { impl_->work(); });

@@ -21,6 +21,7 @@ struct DatasetOptions {
   uint64_t seed = 0;
   int threads = 2;        // worker threads rendering ahead
   int prefetch = 4;       // batches kept ready
+  uint64_t first_batch = 0;  // index of the first batch next() returns: a resumed run continues the stream
 };
 
 struct Batch {

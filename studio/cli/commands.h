@@ -21,6 +21,7 @@ struct GlobalOptions {
   int64_t max_pixels = 0;   // 0: keep the default caps
   int64_t max_frames = 0;
   double max_seconds = 0;
+  std::string command_line;  // the whole command as typed, recorded in what it writes
 
   void add_to(CLI::App& app);
   // Applies console, thread and media-limit settings; called once after parsing.
@@ -39,6 +40,10 @@ Command add_probe_command(CLI::App& parent, const GlobalOptions& global);
 Command add_world_command(CLI::App& parent, const GlobalOptions& global);
 Command add_judge_command(CLI::App& parent, const GlobalOptions& global);
 Command add_eval_command(CLI::App& parent, const GlobalOptions& global);
+Command add_train_command(CLI::App& parent, const GlobalOptions& global);
+Command add_txt2img_command(CLI::App& parent, const GlobalOptions& global);
+Command add_inpaint_command(CLI::App& parent, const GlobalOptions& global);
+Command add_watermark_command(CLI::App& parent, const GlobalOptions& global);
 
 // Progress callbacks that draw a jl::Progress bar on stderr (or JSON events with --json), and whose
 // cancel flag is raised by Ctrl-C / SIGTERM (see install_cancel_handlers).

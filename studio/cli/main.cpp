@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("jielong ") + JL_VERSION);
 
   GlobalOptions global;
+  for (int i = 0; i < argc; ++i) global.command_line += (i ? " " : "") + std::string(argv[i]);
   global.add_to(app);
   const std::vector<Command> commands = {
       add_version_command(app, global),
@@ -27,6 +28,10 @@ int main(int argc, char** argv) {
       add_world_command(app, global),
       add_judge_command(app, global),
       add_eval_command(app, global),
+      add_txt2img_command(app, global),
+      add_inpaint_command(app, global),
+      add_watermark_command(app, global),
+      add_train_command(app, global),
   };
 
   try {

@@ -1,0 +1,33 @@
+#include "models/conv_blocks.h"
+
+namespace jl::models {
+
+torch::nn::GroupNorm group_norm(int64_t channels) {
+  int64_t groups = 8;
+  while (channels % groups) groups /= 2;
+  return torch::nn::GroupNorm(torch::nn::GroupNormOptions(groups, channels).eps(1e-6));
+}
+
+torch::nn::Conv2d conv3x3(int64_t in_channels, int64_t out_channels) {
+  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, out_channels, 3).padding(1));
+}
+
+ResBlockImpl::ResBlockImpl(int64_t in_channels, int64_t out_channels) {
+  norm1 = register_module("norm1", group_norm(in_channels));
+  conv1 = register_module("conv1", conv3x3(in_channels, out_channels));
+  norm2 = register_module("norm2", group_norm(out_channels));
+  conv2 = register_module("conv2", conv3x3(out_channels, out_channels));
+  if (in_channels != out_channels)
+    skip = register_module("skip", torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, out_channels, 1)));
+  torch::NoGradGuard no_grad;
+  conv2->weight.zero_();
+  conv2->bias.zero_();
+}
+
+torch::Tensor ResBlockImpl::forward(const torch::Tensor& x) {
+  torch::Tensor h = conv1(torch::silu(norm1(x)));
+  h = conv2(torch::silu(norm2(h)));
+  return (skip ? skip(x) : x) + h;
+}
+
+}  // namespace jl::models

@@ -1,0 +1,29 @@
+// Convolutional building blocks shared by the image models (the patch tokenizer now, the diffusion
+// denoiser and the upscalers later).
+#pragma once
+
+#include <torch/torch.h>
+
+namespace jl::models {
+
+// GroupNorm with as many groups (up to 8) as divide the channels: small models keep per-group
+// statistics meaningful without a channel-count constraint.
+torch::nn::GroupNorm group_norm(int64_t channels);
+
+// Pre-activation residual block: norm -> SiLU -> conv3x3 -> norm -> SiLU -> conv3x3, plus the input
+// (through a 1x1 conv when the channel count changes). The second conv starts at zero, so a fresh
+// block is the identity and deep stacks train from the first step.
+class ResBlockImpl : public torch::nn::Module {
+ public:
+  ResBlockImpl(int64_t in_channels, int64_t out_channels);
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  torch::nn::GroupNorm norm1{nullptr}, norm2{nullptr};
+  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, skip{nullptr};
+};
+TORCH_MODULE(ResBlock);
+
+torch::nn::Conv2d conv3x3(int64_t in_channels, int64_t out_channels);
+
+}  // namespace jl::models

@@ -1,0 +1,105 @@
+#include "pipelines/holdout_eval.h"
+
+#include <chrono>
+#include <map>
+
+#include "core/error.h"
+#include "pipelines/tokens/generate.h"
+#include "pipelines/tokens/generator_models.h"
+#include "world/caption.h"
+#include "world/holdout.h"
+#include "world/judge.h"
+
+namespace jl {
+
+namespace {
+
+struct Tally {
+  int passed = 0, total = 0;
+  void add(bool pass) {
+    passed += pass;
+    ++total;
+  }
+  nlohmann::json json() const {
+    return {{"passed", passed}, {"total", total}, {"accuracy", total ? double(passed) / total : 0.0}};
+  }
+};
+
+}  // namespace
+
+nlohmann::json evaluate_holdout(int count, int batch, const GenerateFn& generate, const Callbacks& callbacks) {
+  const auto& holdout = world::holdout_images();
+  count = std::max(0, std::min<int>(count, int(holdout.size())));
+  batch = std::max(1, batch);
+  Tally overall, one, two;
+  std::map<std::string, Tally> clauses;
+  nlohmann::json failures = nlohmann::json::array();
+  const auto started = std::chrono::steady_clock::now();
+  for (int start = 0; start < count; start += batch) {
+    const int size = std::min(batch, count - start);
+    std::vector<std::string> prompts;
+    for (int i = start; i < start + size; ++i) prompts.push_back(world::canonical_caption(holdout[size_t(i)]));
+    const std::vector<cv::Mat> pictures = generate(prompts, uint64_t(start));
+    for (int k = 0; k < size; ++k) {
+      const world::SceneSpec& spec = holdout[size_t(start + k)];
+      const world::Judgement verdict = world::judge_image(pictures[size_t(k)], spec);
+      overall.add(verdict.pass);
+      (spec.objects.size() == 1 ? one : two).add(verdict.pass);
+      for (const world::Clause& c : verdict.clauses) clauses[c.kind].add(c.pass);
+      if (!verdict.pass && failures.size() < 20) failures.push_back(prompts[size_t(k)]);
+    }
+    callbacks.report(start + size, count);
+    callbacks.throw_if_cancelled();
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  nlohmann::json by_clause = nlohmann::json::object();
+  for (const auto& [kind, tally] : clauses) by_clause[kind] = tally.json();
+  return {{"count", count},
+          {"passed", overall.passed},
+          {"accuracy", overall.json()["accuracy"]},
+          {"one_object", one.json()},
+          {"two_object", two.json()},
+          {"clauses", by_clause},
+          {"seconds", seconds},
+          {"images_per_second", seconds > 0 ? count / seconds : 0.0},
+          {"failures", failures}};
+}
+
+void HoldoutParams::validate() const {
+  if (count < 1) throw UsageError("--count must be at least 1");
+  if (batch < 1 || batch > 1000) throw UsageError("--batch must be in 1..1000");
+  Txt2ImgParams check = generation;
+  check.prompt.clear();
+  check.validate();
+}
+
+nlohmann::json evaluate_txt2img_holdout(const HoldoutParams& params, models::ModelStore& store,
+                                        const Callbacks& callbacks) {
+  params.validate();
+  const Txt2ImgParams& p = params.generation;
+  tokens::TokenModels models;
+  models.tokenizer = tokens::load_tokenizer(store, p.tokenizer);
+  models.text_encoder = tokens::load_text_encoder(store, p.text_encoder);
+  models.generator = tokens::load_generator(store, p.model_name(), p.method == Txt2ImgMethod::Ar);
+  tokens::check_compatible(*models.generator, p.model_name(), *models.tokenizer, p.tokenizer, *models.text_encoder,
+                           p.text_encoder);
+  if (!p.draft.empty()) {
+    models.draft = tokens::load_generator(store, p.draft, true);
+    tokens::check_compatible(*models.draft, p.draft, *models.tokenizer, p.tokenizer, *models.text_encoder, p.text_encoder);
+  }
+  tokens::DecodeStats stats;
+  nlohmann::json report = evaluate_holdout(
+      params.count, params.batch,
+      [&](const std::vector<std::string>& prompts, uint64_t first_seed) {
+        return tokens::generate_images(models, prompts, p, first_seed, {}, stats);
+      },
+      callbacks);
+  report["target_passes"] = stats.target_passes;
+  if (models.draft) {
+    report["draft_passes"] = stats.draft_passes;
+    report["acceptance_rate"] = stats.acceptance_rate();
+  }
+  return report;
+}
+
+}  // namespace jl

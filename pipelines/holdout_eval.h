@@ -1,0 +1,39 @@
+// How well a generator draws what it is asked: pictures are generated for the holdout prompts
+// (prompt i with seed i) and judged by the world judge, clause by clause, with one-object and
+// two-object prompts reported apart. The trainers call it on the model being trained; `jielong
+// holdout txt2img` calls it on shipped checkpoints.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <opencv2/core/mat.hpp>
+#include <string>
+#include <vector>
+
+#include "pipelines/callbacks.h"
+#include "pipelines/txt2img.h"
+
+namespace jl::models {
+class ModelStore;
+}
+
+namespace jl {
+
+// Pictures for `prompts`, the k-th drawn with seed first_seed + k.
+using GenerateFn = std::function<std::vector<cv::Mat>(const std::vector<std::string>& prompts, uint64_t first_seed)>;
+
+// {"count", "passed", "accuracy", "one_object": {passed,total,accuracy}, "two_object": {...},
+//  "clauses": {kind: {...}}, "seconds", "images_per_second", "failures": [first prompts that failed]}
+nlohmann::json evaluate_holdout(int count, int batch, const GenerateFn& generate, const Callbacks& callbacks = {});
+
+struct HoldoutParams {
+  Txt2ImgParams generation;  // method, model, sampling (prompt, seed and count unused)
+  int count = 500;           // holdout prompts (at most the list's 500)
+  int batch = 25;            // pictures generated together
+  void validate() const;
+};
+nlohmann::json evaluate_txt2img_holdout(const HoldoutParams& params, models::ModelStore& store,
+                                        const Callbacks& callbacks = {});
+
+}  // namespace jl

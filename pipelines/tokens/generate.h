@@ -1,0 +1,32 @@
+// The token generators' common path from prompts to pictures, on models already loaded: txt2img()
+// calls it after fetching the models from the store, and the trainers call it on the model being
+// trained to measure it on the holdout prompts.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <opencv2/core/mat.hpp>
+#include <string>
+#include <vector>
+
+#include "models/patch_tokenizer.h"
+#include "pipelines/tokens/autoregressive.h"
+#include "pipelines/txt2img.h"
+
+namespace jl::tokens {
+
+struct TokenModels {
+  std::shared_ptr<models::PatchTokenizerImpl> tokenizer;
+  std::shared_ptr<models::TextEncoderImpl> text_encoder;
+  std::shared_ptr<models::TokenTransformerImpl> generator;
+  std::shared_ptr<models::TokenTransformerImpl> draft;  // null: no speculative decoding
+};
+
+// One picture per prompt (image i drawn with seed first_seed + i), with the sampling settings of
+// `params` (its prompt, count and seed are not used). RGB CV_8UC3 at the tokenizer's side.
+std::vector<cv::Mat> generate_images(const TokenModels& models, const std::vector<std::string>& prompts,
+                                     const Txt2ImgParams& params, uint64_t first_seed, const Callbacks& callbacks,
+                                     DecodeStats& stats);
+
+}  // namespace jl::tokens

@@ -1,0 +1,48 @@
+// A token transformer with classifier-free guidance folded in: the prompt's rows and the negative
+// prompt's (or the empty prompt's) rows run as one batch, and every call returns the guided logits
+// uncond + scale * (cond - uncond). With scale 1 the unconditional rows are not run at all.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "models/text_encoder.h"
+#include "models/token_transformer.h"
+
+namespace jl::tokens {
+
+struct Condition {
+  torch::Tensor features;  // [B, text_len, text_dim]
+  torch::Tensor padding;   // [B, text_len] bool
+};
+// The text encoder's features for `prompts`, one row each.
+Condition encode_prompts(models::TextEncoderImpl& encoder, const std::vector<std::string>& prompts);
+
+class GuidedTransformer {
+ public:
+  GuidedTransformer(models::TokenTransformerImpl& model, const Condition& cond, const Condition& uncond, double scale);
+
+  int64_t batch() const { return batch_; }
+  const models::TokenTransformerConfig& config() const { return model_.config; }
+
+  // All positions at once: [B, N] -> guided logits [B, N, V].
+  torch::Tensor logits(const torch::Tensor& tokens);
+
+  // Causal decoding with a KV cache: inputs [B, n] at the next n positions -> guided logits [B, n, V].
+  torch::Tensor decode(const torch::Tensor& inputs);
+  int64_t decoded() const { return cache_.capacity() ? model_.decoded(cache_) : 0; }
+  // Forget every position from `positions` on (speculative decoding's rollback).
+  void rollback(int64_t positions);
+  // Start over with an empty cache (the prompt prefix is run again).
+  void restart();
+
+ private:
+  torch::Tensor guided(const torch::Tensor& raw) const;
+
+  models::TokenTransformerImpl& model_;
+  torch::Tensor features_, padding_;  // cond rows, then uncond rows when guided
+  double scale_;
+  int64_t batch_;
+  models::KVCache cache_;
+};
+
+}  // namespace jl::tokens

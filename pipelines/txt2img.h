@@ -1,0 +1,65 @@
+// Text to image with the token generators: `ar` (autoregressive, raster order, optionally speculative
+// with a draft model) and `maskgit` (parallel decoding in a few steps). The command line, batch jobs
+// and the GUI fill Txt2ImgParams and call txt2img(); the images come back with the parameters that
+// reproduce each of them.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <opencv2/core/mat.hpp>
+#include <string>
+#include <vector>
+
+#include "pipelines/callbacks.h"
+#include "pipelines/watermark.h"
+
+namespace jl::models {
+class ModelStore;
+}
+
+namespace jl {
+
+enum class Txt2ImgMethod { Ar, MaskGit };
+const char* name_of(Txt2ImgMethod method);
+Txt2ImgMethod parse_txt2img_method(const std::string& name);  // UsageError listing the names
+const std::vector<std::string>& txt2img_method_names();
+
+struct Txt2ImgParams {
+  std::string prompt;
+  std::string negative_prompt;        // the guidance's "away from" side; empty: the null prompt
+  Txt2ImgMethod method = Txt2ImgMethod::MaskGit;
+  std::string model;                  // generator checkpoint; empty: "ar" or "maskgit" by method
+  std::string draft;                  // ar only: a draft model turns on speculative decoding
+  int gamma = 4;                      // speculative: tokens the draft proposes per target pass
+  int count = 1;                      // images; image i uses seed + i
+  uint64_t seed = 0;
+  double cfg_scale = 3.0;             // classifier-free guidance (1: none)
+  double temperature = 1.0;           // 0: greedy
+  int top_k = 0;                      // 0: off
+  double top_p = 1.0;                 // 1: off
+  int steps = 8;                      // maskgit
+  double choice_temperature = 4.5;    // maskgit: confidence noise, annealed to 0
+  bool kv_cache = true;               // ar: false recomputes the prefix every token (benchmark baseline)
+  WatermarkOptions watermark;         // ar only
+  std::string tokenizer = "tokenizer";
+  std::string text_encoder = "text_encoder";
+
+  std::string model_name() const;     // `model`, or the method's default checkpoint
+  void validate() const;              // UsageError naming the flag; also checks the prompts' words
+  std::string to_string() const;      // AUTOMATIC1111-style "parameters" text (seed of image 0)
+};
+
+struct GeneratedImage {
+  cv::Mat rgb;        // CV_8UC3, the tokenizer's side (64)
+  uint64_t seed = 0;  // the seed that reproduces this image alone
+  std::string parameters;
+};
+
+struct Txt2ImgResult {
+  std::vector<GeneratedImage> images;
+  nlohmann::json stats;  // seconds, images_per_second, tokens, passes; speculative: acceptance_rate
+};
+
+Txt2ImgResult txt2img(const Txt2ImgParams& params, models::ModelStore& store, const Callbacks& callbacks = {});
+
+}  // namespace jl

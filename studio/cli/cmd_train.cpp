@@ -1,0 +1,67 @@
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "core/console.h"
+#include "core/error.h"
+#include "studio/cli/commands.h"
+#include "training/train.h"
+
+namespace jl::cli {
+namespace {
+
+struct TrainArgs {
+  training::TrainParams params;
+  std::string model_config;  // JSON text
+};
+
+}  // namespace
+
+Command add_train_command(CLI::App& parent, const GlobalOptions& global) {
+  auto args = std::make_shared<TrainArgs>();
+  training::TrainParams& p = args->params;
+  std::string tasks;
+  for (const std::string& t : training::train_tasks()) tasks += (tasks.empty() ? "" : "|") + t;
+
+  Command command;
+  command.app = parent.add_subcommand("train", "Train a built-in model on streamed ShapeWorld data (" + tasks + ")");
+  command.app->add_option("task", p.task, "What to train: " + tasks)->required();
+  command.app->add_option("-o,--out", p.output, "Checkpoint to write (.safetensors), saved every few minutes")->required();
+  command.app->add_option("--run-dir", p.run_dir, "Losses CSV and optimizer state (default: runs/<checkpoint name>)");
+  command.app->add_option("--steps", p.steps, "Total optimizer steps (default: the task's)");
+  command.app->add_option("--batch", p.batch, "Images per step (default: the task's)");
+  command.app->add_option("--lr", p.lr, "Peak learning rate (default: the task's)");
+  command.app->add_option("--warmup", p.warmup, "Linear warm-up steps before the cosine decay")->capture_default_str();
+  command.app->add_option("--seed", p.seed, "Seed of the initial weights and of the data stream")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  command.app->add_flag("--resume", p.resume, "Continue the checkpoint given by --out from its last saved step");
+  command.app->add_option("--checkpoint-minutes", p.checkpoint_minutes, "Minutes between checkpoints")->capture_default_str();
+  command.app->add_option("--eval-count", p.eval_count, "Holdout prompts measured at each checkpoint (0: none)")
+      ->capture_default_str();
+  command.app->add_option("--model-config", args->model_config,
+                          "JSON object overriding the model's config, e.g. '{\"codebook_size\": 512}'");
+  command.app->add_option("--tokenizer", p.tokenizer, "Generators: the tokenizer checkpoint (name or path)")
+      ->capture_default_str();
+  command.app->add_option("--text-encoder", p.text_encoder, "Generators: the text encoder checkpoint (name or path)")
+      ->capture_default_str();
+
+  command.run = [args, &global] {
+    training::TrainParams params = args->params;
+    params.overwrite = global.overwrite;
+    params.models_dir = global.models_dir;
+    params.command = global.command_line;
+    if (!args->model_config.empty()) {
+      try {
+        params.model_config = nlohmann::json::parse(args->model_config);
+      } catch (const nlohmann::json::exception&) {
+        throw UsageError("--model-config is not valid JSON: " + args->model_config);
+      }
+    }
+    const nlohmann::json eval = training::train(params, progress_callbacks("train " + params.task));
+    emit_result({{"output", params.output.string()}, {"eval", eval}});
+    say("trained " + params.task + ": " + params.output.string() + (eval.is_null() ? "" : " " + eval.dump()));
+  };
+  return command;
+}
+
+}  // namespace jl::cli

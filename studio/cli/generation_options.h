@@ -1,0 +1,36 @@
+// Flags shared by every command that generates pictures (txt2img, inpaint) and the writing of their
+// outputs, so that both fill Txt2ImgParams the same way.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pipelines/txt2img.h"
+#include "studio/cli/commands.h"
+
+namespace jl::cli {
+
+struct GenerationArgs {
+  Txt2ImgParams params;
+  std::string method = "maskgit";
+  std::filesystem::path output;
+  bool judge = false;  // judge every output against the prompt and report the verdict
+};
+
+void add_generation_options(CLI::App& app, GenerationArgs& args);
+// Fills params.method from the --method text (UsageError for an unknown name).
+void finish_generation_args(GenerationArgs& args, const GlobalOptions& global);
+
+// Where image i of `count` goes: the output itself for one image, NAME-i.EXT for several.
+std::filesystem::path numbered_output(const std::filesystem::path& output, int index, int count);
+// Refuses early (before any work) when an output exists without --overwrite or its folder is missing.
+void check_outputs(const std::filesystem::path& output, int count, bool overwrite);
+// Writes the images (PNG with the "parameters" text chunk, or any image format by extension), says
+// where, optionally judges them, and emits the JSON result.
+void write_generated(const std::vector<GeneratedImage>& images, const GenerationArgs& args, bool overwrite,
+                     const nlohmann::json& stats);
+
+}  // namespace jl::cli

@@ -1,0 +1,137 @@
+// txt2img and token inpainting on tiny random checkpoints through the ModelStore: reproducible bytes,
+// named errors for mismatched models and bad prompts, and inpainting that leaves every pixel outside
+// the patch-dilated mask as it was.
+#include <torch/torch.h>
+
+#include <catch2/catch.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "core/error.h"
+#include "media_io/image.h"
+#include "models/checkpoint.h"
+#include "models/model_store.h"
+#include "pipelines/inpaint.h"
+#include "pipelines/txt2img.h"
+#include "test_util.h"
+#include "tiny_models.h"
+
+using namespace jl;
+using Catch::Matchers::Contains;
+using jl::test::TempDir;
+
+namespace {
+
+bool same_pixels(const cv::Mat& a, const cv::Mat& b) {
+  return a.size() == b.size() && a.type() == b.type() && cv::norm(a, b, cv::NORM_INF) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("txt2img: every method, reproducible per seed, with named errors", "[pipelines]") {
+  TempDir dir;
+  test::write_tiny_token_models(dir.path());
+  models::ModelStore store(dir.path());
+  Txt2ImgParams p;
+  p.prompt = "a red circle in the top left";
+  p.count = 2;
+  p.seed = 10;
+
+  for (const char* method : {"ar", "maskgit"}) {
+    DYNAMIC_SECTION("method " << method) {
+      p.method = parse_txt2img_method(method);
+      const Txt2ImgResult first = txt2img(p, store);
+      REQUIRE(first.images.size() == 2);
+      CHECK(first.images[0].rgb.size() == cv::Size(64, 64));
+      CHECK(first.images[1].seed == 11);
+      CHECK_THAT(first.images[1].parameters, Contains("Seed: 11") && Contains(p.prompt));
+      const Txt2ImgResult again = txt2img(p, store);
+      CHECK(same_pixels(first.images[0].rgb, again.images[0].rgb));
+      CHECK(same_pixels(first.images[1].rgb, again.images[1].rgb));
+      CHECK_FALSE(same_pixels(first.images[0].rgb, first.images[1].rgb));
+    }
+  }
+  SECTION("speculative decoding reports its acceptance rate") {
+    p.method = Txt2ImgMethod::Ar;
+    p.draft = "ar_draft";
+    p.count = 1;
+    const Txt2ImgResult result = txt2img(p, store);
+    CHECK(result.stats.contains("acceptance_rate"));
+    CHECK(result.stats["target_passes"].get<int64_t>() < 256);
+  }
+  SECTION("mismatches and bad prompts are named") {
+    p.method = Txt2ImgMethod::MaskGit;
+    p.model = "ar";
+    CHECK_THROWS_WITH(txt2img(p, store), Contains("'ar' is an autoregressive generator"));
+    p.model.clear();
+    p.prompt = "a red dragon";
+    CHECK_THROWS_WITH(txt2img(p, store), Contains("dragon"));
+    p.prompt = "a red circle";
+    p.tokenizer = "missing";
+    CHECK_THROWS_WITH(txt2img(p, store), Contains("missing"));
+    p.tokenizer = "tokenizer";
+    p.draft = "ar_draft";
+    CHECK_THROWS_AS(p.validate(), UsageError);  // speculative needs --method ar
+    p.draft.clear();
+    p.watermark.key = "k";
+    CHECK_THROWS_WITH(p.validate(), Contains("--watermark works with --method ar"));
+  }
+  SECTION("a generator trained over another tokenizer is refused by name") {
+    models::PatchTokenizerConfig other = test::tiny_tokenizer_config();
+    other.codebook_size = 16;
+    models::PatchTokenizer tokenizer(other);
+    models::CheckpointInfo info;
+    info.model = models::kPatchTokenizerModel;
+    info.config = other;
+    models::save_checkpoint(dir / "small_tokenizer.safetensors", *tokenizer, info);
+    p.tokenizer = "small_tokenizer";
+    CHECK_THROWS_WITH(txt2img(p, store), Contains("predicts 32 codes") && Contains("small_tokenizer"));
+  }
+}
+
+TEST_CASE("token inpainting changes only the patch-dilated mask", "[pipelines]") {
+  TempDir dir;
+  test::write_tiny_token_models(dir.path());
+  models::ModelStore store(dir.path());
+  // Not the model's size: the tokens are made at 64x64, the composite at the input's size.
+  const cv::Mat picture = test::test_pattern(80, 72, 3);
+  media::write_image(dir / "in.png", media::Image{picture, {}});
+  cv::Mat mask = cv::Mat::zeros(72, 80, CV_8UC3);
+  cv::rectangle(mask, cv::Rect(30, 20, 17, 9), cv::Scalar(255, 255, 255), cv::FILLED);
+  media::write_image(dir / "mask.png", media::Image{mask, {}});
+
+  InpaintParams params;
+  params.image = dir / "in.png";
+  params.mask = dir / "mask.png";
+  params.generation.prompt = "a blue star";
+  params.generation.count = 2;
+  const std::vector<GeneratedImage> out = inpaint(params, store);
+  REQUIRE(out.size() == 2);
+  // Patch-dilated mask: token (x * 16 / 80, y * 16 / 72) for every masked pixel.
+  cv::Mat tokens = cv::Mat::zeros(16, 16, CV_8UC1);
+  for (int y = 20; y < 29; ++y)
+    for (int x = 30; x < 47; ++x) tokens.at<uint8_t>(y * 16 / 72, x * 16 / 80) = 255;
+  cv::Mat region;
+  cv::resize(tokens, region, cv::Size(80, 72), 0, 0, cv::INTER_NEAREST);
+  for (const GeneratedImage& image : out) {
+    REQUIRE(image.rgb.size() == picture.size());
+    cv::Mat outside_out, outside_in;
+    image.rgb.copyTo(outside_out, ~region);
+    picture.copyTo(outside_in, ~region);
+    CHECK(same_pixels(outside_out, outside_in));
+    CHECK_FALSE(same_pixels(image.rgb, picture));  // the region was regenerated
+    for (int y = 20; y < 29; ++y)  // every masked pixel lies in the region
+      for (int x = 30; x < 47; ++x) CHECK(region.at<uint8_t>(y, x) == 255);
+  }
+  SECTION("bad masks and methods are named") {
+    cv::Mat small = cv::Mat::zeros(10, 10, CV_8UC3);
+    media::write_image(dir / "small.png", media::Image{small, {}});
+    params.mask = dir / "small.png";
+    CHECK_THROWS_WITH(inpaint(params, store), Contains("is 10x10 but the image is 80x72"));
+    media::write_image(dir / "empty.png", media::Image{cv::Mat::zeros(72, 80, CV_8UC3), {}});
+    params.mask = dir / "empty.png";
+    CHECK_THROWS_WITH(inpaint(params, store), Contains("selects nothing"));
+    params.generation.method = Txt2ImgMethod::Ar;
+    CHECK_THROWS_WITH(params.validate(), Contains("needs --method maskgit"));
+  }
+}

@@ -1,0 +1,27 @@
+// Tiny, randomly initialised token models for tests: the whole token pipeline (tokenizer, text
+// encoder, autoregressive target and draft, MaskGIT) in well under a second, with weights scaled up so
+// that their distributions are far from uniform and the target and draft disagree.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "models/patch_tokenizer.h"
+#include "models/text_encoder.h"
+#include "models/token_transformer.h"
+
+namespace jl::test {
+
+models::PatchTokenizerConfig tiny_tokenizer_config();
+models::TextEncoderConfig tiny_text_encoder_config();
+models::TokenTransformerConfig tiny_transformer_config(bool causal, int dim = 32, int layers = 2);
+
+// Every parameter redrawn from N(0, scale) with torch's generator seeded by `seed` (LayerNorms reset
+// to the identity).
+void randomize(torch::nn::Module& module, uint64_t seed, double scale);
+
+// Writes tokenizer, text_encoder, ar, ar_draft and maskgit .safetensors into `dir`.
+void write_tiny_token_models(const std::filesystem::path& dir);
+
+}  // namespace jl::test

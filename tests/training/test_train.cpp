@@ -1,0 +1,105 @@
+// The trainers on tiny configs for a couple of steps: checkpoints that load, resuming where they
+// stopped, the losses CSV, and refusals that name the problem.
+#include <torch/torch.h>
+
+#include <catch2/catch.hpp>
+
+#include "core/error.h"
+#include "models/checkpoint.h"
+#include "models/patch_tokenizer.h"
+#include "models/token_transformer.h"
+#include "test_util.h"
+#include "tiny_models.h"
+#include "training/train.h"
+
+using namespace jl;
+using Catch::Matchers::Contains;
+using jl::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+training::TrainParams tiny(const std::string& task, const TempDir& dir, const std::string& name) {
+  training::TrainParams p;
+  p.task = task;
+  p.output = dir / (name + ".safetensors");
+  p.run_dir = dir / ("run-" + name);
+  p.steps = 2;
+  p.batch = 2;
+  p.warmup = 1;
+  p.eval_count = 2;
+  p.models_dir = dir.path();
+  p.command = "tests";
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("train tokenizer: checkpoints, resumes and logs", "[training]") {
+  TempDir dir;
+  training::TrainParams p = tiny("tokenizer", dir, "tok");
+  p.model_config = {{"channels", {8, 8, 16}}, {"blocks", 0}, {"codebook_size", 32}, {"code_dim", 4}};
+  const nlohmann::json eval = training::train(p);
+  CHECK(eval.contains("judge_pass"));
+  CHECK(eval.contains("psnr"));
+  CHECK(models::read_checkpoint_info(p.output).step == 2);
+  CHECK(models::load_patch_tokenizer(p.output)->config.codebook_size == 32);
+  CHECK(fs::exists(p.run_dir / "loss.csv"));
+  CHECK(fs::exists(p.run_dir / "optimizer.pt"));
+
+  SECTION("an existing checkpoint is not replaced without --overwrite") {
+    CHECK_THROWS_WITH(training::train(p), Contains("already exists"));
+  }
+  SECTION("--resume continues from the saved step") {
+    p.resume = true;
+    p.steps = 3;
+    training::train(p);
+    CHECK(models::read_checkpoint_info(p.output).step == 3);
+    CHECK(test::count_lines(test::read_text_file(p.run_dir / "loss.csv")) == 3);  // header + two rows
+  }
+  SECTION("--resume with another model config is refused") {
+    p.resume = true;
+    p.model_config["codebook_size"] = 16;
+    CHECK_THROWS_WITH(training::train(p), Contains("resume without changing the model config"));
+  }
+}
+
+TEST_CASE("train: bad parameters are named", "[training]") {
+  TempDir dir;
+  training::TrainParams p = tiny("tokenizer", dir, "x");
+  p.model_config = {{"codebook", 32}};
+  CHECK_THROWS_WITH(training::train(p), Contains("unknown key 'codebook'"));
+  p.model_config = {{"channels", "many"}};
+  CHECK_THROWS_WITH(training::train(p), Contains("--model-config"));
+  p.model_config = nlohmann::json::object();
+  p.task = "poetry";
+  CHECK_THROWS_WITH(training::train(p), Contains("unknown training task 'poetry'") && Contains("maskgit"));
+  p.task = "tokenizer";
+  p.resume = true;
+  CHECK_THROWS_WITH(training::train(p), Contains("does not exist; start without --resume"));
+  p.resume = false;
+  p.output = dir / "x.pt";
+  CHECK_THROWS_WITH(training::train(p), Contains(".safetensors"));
+}
+
+TEST_CASE("train text, ar, ar-draft and maskgit on tiny models", "[training]") {
+  TempDir dir;
+  test::write_tiny_token_models(dir.path());
+  training::TrainParams text = tiny("text", dir, "text");
+  text.model_config = {{"dim", 16}, {"layers", 1}, {"heads", 2}};
+  CHECK(training::train(text).contains("all_attributes_right"));
+
+  for (const char* task : {"ar", "ar-draft", "maskgit"}) {
+    DYNAMIC_SECTION("task " << task) {
+      training::TrainParams p = tiny(task, dir, std::string("gen-") + task);
+      p.model_config = {{"dim", 32}, {"layers", 1}, {"heads", 2}};
+      const nlohmann::json eval = training::train(p);
+      CHECK(eval.contains("accuracy"));
+      CHECK(eval.contains("one_object"));
+      const auto model = models::load_token_transformer(p.output);
+      CHECK(model->config.causal == (std::string(task) != "maskgit"));
+      CHECK(model->config.vocab == 32);  // from the tokenizer it was trained over
+      CHECK(models::read_checkpoint_info(p.output).extra.at("tokenizer") == "tokenizer");
+    }
+  }
+}

@@ -1,0 +1,49 @@
+// `jielong train TASK`: one entry point for every trainer, so that the command line (and later a
+// batch job) fills one params struct. Each task streams freshly rendered ShapeWorld batches, writes a
+// checkpoint every few minutes (atomically, with the command that made it in its metadata), resumes
+// from it with --resume, and logs losses to CSV.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "pipelines/callbacks.h"
+
+namespace jl::training {
+
+namespace fs = std::filesystem;
+
+// The trainable tasks, in the order a fresh start needs them (generators need a tokenizer and a text
+// encoder).
+const std::vector<std::string>& train_tasks();
+
+struct TrainParams {
+  std::string task;             // one of train_tasks()
+  fs::path output;              // the checkpoint (.safetensors)
+  fs::path run_dir;             // losses CSV and optimizer state; default runs/<output stem>
+  int64_t steps = 0;            // total optimizer steps (0: the task's default)
+  int batch = 0;                // images per step (0: the task's default)
+  double lr = 0;                // peak learning rate (0: the task's default)
+  int warmup = 200;             // linear warm-up steps, then cosine decay to 10%
+  uint64_t seed = 0;
+  bool resume = false;          // continue from `output` and its run_dir state
+  bool overwrite = false;       // replace an existing `output` when not resuming
+  double checkpoint_minutes = 5;
+  int eval_count = 200;         // holdout prompts measured at each checkpoint (0: none)
+  nlohmann::json model_config = nlohmann::json::object();  // overrides of the model's config defaults
+  std::string tokenizer = "tokenizer";         // generators: the tokenizer checkpoint they work over
+  std::string text_encoder = "text_encoder";   // generators: the text encoder they condition on
+  fs::path models_dir;          // where tokenizer / text_encoder names are looked up (--models-dir)
+  std::string command;          // the command line, recorded in the checkpoint
+
+  void validate() const;
+  std::string to_string() const;
+};
+
+// Runs the task to `steps`; returns the final evaluation (empty when eval_count is 0).
+nlohmann::json train(const TrainParams& params, const Callbacks& callbacks = {});
+
+}  // namespace jl::training

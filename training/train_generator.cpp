@@ -1,0 +1,134 @@
+// `jielong train ar | ar-draft | maskgit`: a token transformer over the frozen tokenizer's tokens,
+// conditioned on the frozen text encoder's features. Each step renders fresh scenes, tokenizes them,
+// and drops 10% of the captions to the empty prompt so that classifier-free guidance has an
+// unconditional model to contrast with.
+// - ar / ar-draft: next-token cross-entropy in raster order (the draft is the same model, smaller);
+// - maskgit: a mask ratio drawn from the cosine schedule per picture, cross-entropy on the masked
+//   positions only (the MaskGIT recipe).
+// At each checkpoint the averaged weights generate pictures for the first holdout prompts and the
+// world judge scores them.
+#include "models/model_store.h"
+#include "pipelines/holdout_eval.h"
+#include "pipelines/tokens/generate.h"
+#include "pipelines/tokens/generator_models.h"
+#include "training/trainers.h"
+#include "training/training_run.h"
+#include "world/dataset.h"
+
+namespace jl::training {
+
+namespace F = torch::nn::functional;
+
+namespace {
+
+constexpr double kConditionDropout = 0.1;
+constexpr double kEmaDecay = 0.998;
+
+// The draft model's defaults: a quarter of the width and depth, so that it proposes cheaply.
+models::TokenTransformerConfig base_config(const std::string& task) {
+  models::TokenTransformerConfig config;
+  config.causal = task != "maskgit";
+  if (task == "ar-draft") {
+    config.dim = 128;
+    config.layers = 2;
+    config.heads = 4;
+  }
+  return config;
+}
+
+}  // namespace
+
+nlohmann::json train_generator(const TrainParams& params, const Callbacks& callbacks) {
+  models::ModelStore store(params.models_dir);
+  tokens::TokenModels frozen;
+  frozen.tokenizer = tokens::load_tokenizer(store, params.tokenizer);
+  frozen.text_encoder = tokens::load_text_encoder(store, params.text_encoder);
+
+  // The tokenizer and text encoder fix the vocabulary, grid and text shapes; the rest is the task's
+  // defaults with --model-config on top.
+  nlohmann::json overrides = base_config(params.task);
+  overrides["vocab"] = frozen.tokenizer->config.codebook_size;
+  overrides["grid"] = frozen.tokenizer->config.grid();
+  overrides["text_dim"] = frozen.text_encoder->config.dim;
+  overrides["text_len"] = frozen.text_encoder->config.max_words;
+  for (const auto& [key, value] : params.model_config.items()) overrides[key] = value;
+  const auto config = config_with_overrides<models::TokenTransformerConfig>(overrides);
+
+  torch::manual_seed(params.seed);
+  auto model = std::make_shared<models::TokenTransformerImpl>(config);
+  frozen.generator = model;
+  torch::optim::AdamW optimizer(model->parameters(),
+                                torch::optim::AdamWOptions(params.lr).betas({0.9, 0.95}).weight_decay(0.05));
+
+  models::CheckpointInfo info;
+  info.model = models::kTokenTransformerModel;
+  info.config = config;
+  info.command = params.command;
+  info.dataset = "ShapeWorld v1 renders at " + std::to_string(frozen.tokenizer->config.image_size) +
+                 "px, streamed (seed " + std::to_string(params.seed) + "), tokenized by '" + params.tokenizer +
+                 "', captions encoded by '" + params.text_encoder + "'";
+  info.extra["tokenizer"] = params.tokenizer;
+  info.extra["text_encoder"] = params.text_encoder;
+  TrainingRun run(params, *model, optimizer, info, callbacks, kEmaDecay);
+
+  Txt2ImgParams sampling;  // the defaults users get
+  sampling.method = config.causal ? Txt2ImgMethod::Ar : Txt2ImgMethod::MaskGit;
+  run.evaluate = [&] {
+    tokens::DecodeStats stats;
+    nlohmann::json report = evaluate_holdout(params.eval_count, 50, [&](const std::vector<std::string>& prompts, uint64_t seed) {
+      return tokens::generate_images(frozen, prompts, sampling, seed, {}, stats);
+    });
+    report.erase("failures");
+    return report;
+  };
+
+  world::DatasetOptions data;
+  data.size = frozen.tokenizer->config.image_size;
+  data.batch = params.batch;
+  data.seed = params.seed;
+  data.first_batch = uint64_t(run.step());
+  world::ShapeWorldStream stream(data);
+  const int64_t n = config.image_tokens();
+
+  while (!run.done()) {
+    world::Batch batch = stream.next();
+    torch::Tensor targets, text, padding;
+    {
+      torch::NoGradGuard no_grad;
+      targets = frozen.tokenizer->encode(models::to_unit_range(batch.images)).view({params.batch, n});
+      const torch::Tensor drop = torch::rand({params.batch}) < kConditionDropout;
+      for (int64_t b = 0; b < params.batch; ++b)
+        if (drop[b].item<bool>()) batch.captions[size_t(b)].clear();
+      const tokens::Condition cond = tokens::encode_prompts(*frozen.text_encoder, batch.captions);
+      text = cond.features;
+      padding = cond.padding;
+    }
+    run.schedule_learning_rate();
+    torch::Tensor loss, accuracy;
+    if (config.causal) {
+      const torch::Tensor logits = model->forward(text, padding, targets);
+      loss = F::cross_entropy(logits.reshape({-1, config.vocab}), targets.reshape({-1}));
+      accuracy = logits.argmax(-1).eq(targets).to(torch::kFloat).mean();
+    } else {
+      // Mask ratio cos(pi/2 * u), u uniform: the same spread of ratios the cosine schedule visits.
+      const torch::Tensor ratio = torch::cos(torch::rand({params.batch, 1}) * (M_PI / 2));
+      const torch::Tensor count = (ratio * n).ceil().clamp(1, n);
+      const torch::Tensor rank = torch::rand({params.batch, n}).argsort(int64_t(1)).argsort(int64_t(1));
+      const torch::Tensor masked = rank < count;
+      const torch::Tensor inputs = targets.masked_fill(masked, config.special_token());
+      const torch::Tensor logits = model->forward(text, padding, inputs);
+      const torch::Tensor picked = logits.index({masked});
+      const torch::Tensor wanted = targets.index({masked});
+      loss = F::cross_entropy(picked, wanted);
+      accuracy = picked.argmax(-1).eq(wanted).to(torch::kFloat).mean();
+    }
+    optimizer.zero_grad();
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
+    optimizer.step();
+    run.finish_step({{"loss", loss.item<double>()}, {"token_accuracy", accuracy.item<double>()}});
+  }
+  return run.last_eval();
+}
+
+}  // namespace jl::training
