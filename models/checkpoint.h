@@ -101,4 +101,15 @@ Config read_config(const Checkpoint& checkpoint, const std::string& expected_mod
   return config;
 }
 
+// The usual way to load a model: build `Holder` (a TORCH_MODULE holder) from the checkpoint's config,
+// load its tensors strictly, and switch it to eval mode.
+template <class Holder, class Config>
+Holder load_model(const fs::path& path, const std::string& model_name) {
+  const Checkpoint checkpoint(path);
+  Holder model(read_config<Config>(checkpoint, model_name));
+  load_strict(*model, checkpoint, model_name);
+  model->eval();
+  return model;
+}
+
 }  // namespace jl::models

@@ -23,22 +23,6 @@ void PatchTokenizerConfig::validate() const {
   require(commitment >= 0, "commitment must not be negative");
 }
 
-void to_json(nlohmann::json& j, const PatchTokenizerConfig& c) {
-  j = {{"image_size", c.image_size}, {"channels", c.channels}, {"blocks", c.blocks},
-       {"codebook_size", c.codebook_size}, {"code_dim", c.code_dim}, {"ema_decay", c.ema_decay},
-       {"commitment", c.commitment}};
-}
-
-void from_json(const nlohmann::json& j, PatchTokenizerConfig& c) {
-  j.at("image_size").get_to(c.image_size);
-  j.at("channels").get_to(c.channels);
-  j.at("blocks").get_to(c.blocks);
-  j.at("codebook_size").get_to(c.codebook_size);
-  j.at("code_dim").get_to(c.code_dim);
-  j.at("ema_decay").get_to(c.ema_decay);
-  j.at("commitment").get_to(c.commitment);
-}
-
 PatchTokenizerImpl::PatchTokenizerImpl(const PatchTokenizerConfig& cfg) : config(cfg) {
   config.validate();
   const std::vector<int>& ch = config.channels;
@@ -104,11 +88,7 @@ torch::Tensor PatchTokenizerImpl::decode(const torch::Tensor& indices) {
 }
 
 PatchTokenizer load_patch_tokenizer(const std::filesystem::path& path) {
-  Checkpoint checkpoint(path);
-  PatchTokenizer model(read_config<PatchTokenizerConfig>(checkpoint, kPatchTokenizerModel));
-  load_strict(*model, checkpoint, kPatchTokenizerModel);
-  model->eval();
-  return model;
+  return load_model<PatchTokenizer, PatchTokenizerConfig>(path, kPatchTokenizerModel);
 }
 
 torch::Tensor to_unit_range(const torch::Tensor& bytes) { return bytes.to(torch::kFloat).div(127.5).sub(1); }

@@ -27,8 +27,8 @@ struct PatchTokenizerConfig {
   int grid() const { return image_size / downsample(); }  // tokens per side
   void validate() const;  // jl::Error naming the field
 };
-void to_json(nlohmann::json& j, const PatchTokenizerConfig& c);
-void from_json(const nlohmann::json& j, PatchTokenizerConfig& c);
+// JSON with every field required (a checkpoint config missing one is an error naming it).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PatchTokenizerConfig, image_size, channels, blocks, codebook_size, code_dim, ema_decay, commitment)
 
 class PatchTokenizerImpl : public torch::nn::Module {
  public:

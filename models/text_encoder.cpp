@@ -19,18 +19,6 @@ void TextEncoderConfig::validate() const {
   require(heads >= 1 && dim % heads == 0, "dim must be a multiple of heads");
 }
 
-void to_json(nlohmann::json& j, const TextEncoderConfig& c) {
-  j = {{"vocabulary", c.vocabulary}, {"max_words", c.max_words}, {"dim", c.dim}, {"layers", c.layers}, {"heads", c.heads}};
-}
-
-void from_json(const nlohmann::json& j, TextEncoderConfig& c) {
-  j.at("vocabulary").get_to(c.vocabulary);
-  j.at("max_words").get_to(c.max_words);
-  j.at("dim").get_to(c.dim);
-  j.at("layers").get_to(c.layers);
-  j.at("heads").get_to(c.heads);
-}
-
 TextEncoderImpl::TextEncoderImpl(TextEncoderConfig cfg) : config(std::move(cfg)) {
   config.validate();
   const int64_t vocab = kFirstWord + int64_t(config.vocabulary.size());
@@ -83,11 +71,7 @@ torch::Tensor TextEncoderImpl::forward(const TextBatch& batch) {
 }
 
 TextEncoder load_text_encoder(const std::filesystem::path& path) {
-  Checkpoint checkpoint(path);
-  TextEncoder model(read_config<TextEncoderConfig>(checkpoint, kTextEncoderModel));
-  load_strict(*model, checkpoint, kTextEncoderModel);
-  model->eval();
-  return model;
+  return load_model<TextEncoder, TextEncoderConfig>(path, kTextEncoderModel);
 }
 
 }  // namespace jl::models

@@ -26,8 +26,8 @@ struct TextEncoderConfig {
   int heads = 4;
   void validate() const;
 };
-void to_json(nlohmann::json& j, const TextEncoderConfig& c);
-void from_json(const nlohmann::json& j, TextEncoderConfig& c);
+// JSON with every field required (a checkpoint config missing one is an error naming it).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TextEncoderConfig, vocabulary, max_words, dim, layers, heads)
 
 inline constexpr int64_t kPadWord = 0;   // after the last word
 inline constexpr int64_t kNullWord = 1;  // the whole of an empty prompt

@@ -17,24 +17,6 @@ void TokenTransformerConfig::validate() const {
   require(mlp_ratio >= 1 && mlp_ratio <= 8, "mlp_ratio must be in 1..8");
 }
 
-void to_json(nlohmann::json& j, const TokenTransformerConfig& c) {
-  j = {{"vocab", c.vocab}, {"grid", c.grid},     {"text_dim", c.text_dim}, {"text_len", c.text_len},
-       {"dim", c.dim},     {"layers", c.layers}, {"heads", c.heads},       {"mlp_ratio", c.mlp_ratio},
-       {"causal", c.causal}};
-}
-
-void from_json(const nlohmann::json& j, TokenTransformerConfig& c) {
-  j.at("vocab").get_to(c.vocab);
-  j.at("grid").get_to(c.grid);
-  j.at("text_dim").get_to(c.text_dim);
-  j.at("text_len").get_to(c.text_len);
-  j.at("dim").get_to(c.dim);
-  j.at("layers").get_to(c.layers);
-  j.at("heads").get_to(c.heads);
-  j.at("mlp_ratio").get_to(c.mlp_ratio);
-  j.at("causal").get_to(c.causal);
-}
-
 TokenTransformerImpl::TokenTransformerImpl(const TokenTransformerConfig& cfg) : config(cfg) {
   config.validate();
   const int64_t d = config.dim;
@@ -124,11 +106,7 @@ torch::Tensor TokenTransformerImpl::decode(KVCache& cache, const torch::Tensor& 
 }
 
 TokenTransformer load_token_transformer(const std::filesystem::path& path) {
-  Checkpoint checkpoint(path);
-  TokenTransformer model(read_config<TokenTransformerConfig>(checkpoint, kTokenTransformerModel));
-  load_strict(*model, checkpoint, kTokenTransformerModel);
-  model->eval();
-  return model;
+  return load_model<TokenTransformer, TokenTransformerConfig>(path, kTokenTransformerModel);
 }
 
 }  // namespace jl::models

@@ -32,8 +32,8 @@ struct TokenTransformerConfig {
   int64_t image_tokens() const { return int64_t(grid) * grid; }
   int64_t special_token() const { return vocab; }  // [BOS] for causal models, [MASK] for MaskGIT
 };
-void to_json(nlohmann::json& j, const TokenTransformerConfig& c);
-void from_json(const nlohmann::json& j, TokenTransformerConfig& c);
+// JSON with every field required (a checkpoint config missing one is an error naming it).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TokenTransformerConfig, vocab, grid, text_dim, text_len, dim, layers, heads, mlp_ratio, causal)
 
 class TokenTransformerImpl : public torch::nn::Module {
  public:

@@ -1,6 +1,7 @@
 #include "pipelines/holdout_eval.h"
 
 #include <chrono>
+#include <cmath>
 #include <map>
 
 #include "core/error.h"
@@ -87,13 +88,30 @@ nlohmann::json evaluate_txt2img_holdout(const HoldoutParams& params, models::Mod
     models.draft = tokens::load_generator(store, p.draft, true);
     tokens::check_compatible(*models.draft, p.draft, *models.tokenizer, p.tokenizer, *models.text_encoder, p.text_encoder);
   }
+  WatermarkOptions detector = p.watermark;
+  if (!params.detect_key.empty()) detector.key = params.detect_key;
+  int detected = 0, extreme = 0, scored = 0;
+  double z_sum = 0;
   tokens::DecodeStats stats;
   nlohmann::json report = evaluate_holdout(
       params.count, params.batch,
       [&](const std::vector<std::string>& prompts, uint64_t first_seed) {
-        return tokens::generate_images(models, prompts, p, first_seed, {}, stats);
+        std::vector<cv::Mat> pictures = tokens::generate_images(models, prompts, p, first_seed, {}, stats);
+        if (detector.enabled())
+          for (const cv::Mat& picture : pictures) {
+            const WatermarkScore score = score_watermark(tokens::tokenize_image(*models.tokenizer, picture), detector);
+            detected += score.watermarked;
+            extreme += std::abs(score.z) >= 4;
+            z_sum += score.z;
+            ++scored;
+          }
+        return pictures;
       },
       callbacks);
+  if (scored)
+    report["watermark"] = {{"key_detected", double(detected) / scored},
+                           {"abs_z_over_4", double(extreme) / scored},
+                           {"mean_z", z_sum / scored}};
   report["target_passes"] = stats.target_passes;
   if (models.draft) {
     report["draft_passes"] = stats.draft_passes;

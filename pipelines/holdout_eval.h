@@ -31,8 +31,12 @@ struct HoldoutParams {
   Txt2ImgParams generation;  // method, model, sampling (prompt, seed and count unused)
   int count = 500;           // holdout prompts (at most the list's 500)
   int batch = 25;            // pictures generated together
+  std::string detect_key;    // also re-tokenize every picture and test it for this watermark key
+                             // (defaults to the --watermark key when one is embedded)
   void validate() const;
 };
+// The report of evaluate_holdout(), plus passes and acceptance rate; with a detect key,
+// "watermark": {"key_detected": fraction with z > 4, "abs_z_over_4": fraction with |z| >= 4, "mean_z"}.
 nlohmann::json evaluate_txt2img_holdout(const HoldoutParams& params, models::ModelStore& store,
                                         const Callbacks& callbacks = {});
 

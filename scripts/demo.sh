@@ -52,6 +52,29 @@ for prompt in "a small red circle in the top left on a black background" \
 done
 run world sample --n 8 --out "$out/world/sample" --size 64 --seed 1
 
+# The token generators on the shipped models (assets/models): the same prompts with each method,
+# every output read back by the judge; then an inpainting edit and a watermark round trip.
+mkdir -p "$out/txt2img"
+prompts=("a small red circle in the top left on a black background"
+         "a blue star to the left of an orange cross"
+         "a large yellow square in the center on a gray background"
+         "a green triangle above a purple diamond on a white background")
+for method in maskgit ar ar+draft; do
+  flags=(--method "${method%%+*}"); [[ "$method" == *draft ]] && flags+=(--draft ar_draft)
+  for i in "${!prompts[@]}"; do
+    run txt2img "${flags[@]}" --prompt "${prompts[$i]}" --seed "$i" --judge -o "$out/txt2img/${method/+/_}_$i.png"
+  done
+done
+# Inpainting: a scene with one object, and a mask drawn by the world itself (a yellow square on
+# black: the square's pixels are the white part of the mask); the masked region gets a new object.
+run world render --prompt "a small red circle in the top left on a white background" -o "$out/txt2img/scene.png" --seed 1
+run world render --prompt "a large yellow square in the bottom left on a black background" -o "$out/txt2img/mask.png" --seed 1
+run inpaint --image "$out/txt2img/scene.png" --mask "$out/txt2img/mask.png" \
+    --prompt "a red circle above a blue star on a white background" -o "$out/txt2img/inpainted.png" --judge
+run txt2img --method ar --watermark demo-key --prompt "a pink diamond" -o "$out/txt2img/watermarked.png"
+"$jielong" watermark detect "$out/txt2img/watermarked.png" --key demo-key >&2
+"$jielong" watermark detect "$out/txt2img/ar_0.png" --key demo-key >&2
+
 echo >&2
 echo "demo: outputs are in $(cd "$out" && pwd):" >&2
 ls -1 "$out" | sed 's/^/  /' >&2

@@ -1,5 +1,9 @@
 #include "training/training_run.h"
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
 #include <iomanip>
 #include <sstream>
@@ -23,6 +27,21 @@ std::string format_number(double value) {
   return out.str();
 }
 
+// One training process per run folder: a second one (say, a --resume started before the first has
+// finished saving) would interleave checkpoints. The lock names the owner's pid; a lock whose process
+// is gone is stale and taken over.
+fs::path take_lock(const fs::path& run_dir) {
+  const fs::path lock = run_dir / "lock";
+  std::ifstream existing(lock);
+  long pid = 0;
+  if (existing >> pid && pid > 0 && pid != long(::getpid()) &&
+      (::kill(pid_t(pid), 0) == 0 || errno == EPERM))
+    throw Error("another training process (pid " + std::to_string(pid) + ") is using " + run_dir.string() +
+                "; wait for it to finish or stop it first");
+  write_file_atomic(lock, std::to_string(::getpid()) + "\n", /*overwrite=*/true);
+  return lock;
+}
+
 }  // namespace
 
 TrainingRun::TrainingRun(const TrainParams& params, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
@@ -32,6 +51,7 @@ TrainingRun::TrainingRun(const TrainParams& params, torch::nn::Module& model, to
   std::error_code ec;
   fs::create_directories(params_.run_dir, ec);
   if (ec) throw Error("cannot create the run folder " + params_.run_dir.string() + ": " + ec.message());
+  lock_ = take_lock(params_.run_dir);
 
   if (params_.resume) {
     if (!fs::exists(params_.output))
@@ -68,7 +88,13 @@ TrainingRun::TrainingRun(const TrainParams& params, torch::nn::Module& model, to
   csv_ = std::make_unique<std::ofstream>(csv_path, append ? std::ios::app : std::ios::trunc);
   if (!*csv_) throw Error("cannot write " + csv_path.string());
   started_ = last_save_ = std::chrono::steady_clock::now();
+  first_step_ = step_;
   model_.train();
+}
+
+TrainingRun::~TrainingRun() {
+  std::error_code ec;
+  fs::remove(lock_, ec);
 }
 
 void TrainingRun::schedule_learning_rate() {
@@ -96,7 +122,7 @@ void TrainingRun::finish_step(const std::map<std::string, double>& metrics) {
   for (const auto& [name, value] : metrics) sums_[name] += value;
   ++summed_steps_;
   if (step_ % kCsvEvery == 0 || done()) write_csv_row();
-  callbacks_.report(step_, params_.steps);
+  callbacks_.report(step_ - first_step_, params_.steps - first_step_);
 
   const double since_save = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_save_).count();
   const bool cancelled = callbacks_.cancelled();

@@ -44,6 +44,7 @@ Command add_train_command(CLI::App& parent, const GlobalOptions& global);
 Command add_txt2img_command(CLI::App& parent, const GlobalOptions& global);
 Command add_inpaint_command(CLI::App& parent, const GlobalOptions& global);
 Command add_watermark_command(CLI::App& parent, const GlobalOptions& global);
+Command add_holdout_command(CLI::App& parent, const GlobalOptions& global);
 
 // Progress callbacks that draw a jl::Progress bar on stderr (or JSON events with --json), and whose
 // cancel flag is raised by Ctrl-C / SIGTERM (see install_cancel_handlers).

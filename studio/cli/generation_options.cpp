@@ -9,18 +9,22 @@
 
 namespace jl::cli {
 
-void add_generation_options(CLI::App& app, GenerationArgs& args) {
+void add_generation_options(CLI::App& app, GenerationArgs& args, bool per_prompt) {
   Txt2ImgParams& p = args.params;
   std::string methods;
   for (const std::string& m : txt2img_method_names()) methods += (methods.empty() ? "" : "|") + m;
-  app.add_option("--prompt", p.prompt, "What to draw, in the ShapeWorld grammar (see `jielong world --help`)")->required();
+  if (per_prompt) {
+    app.add_option("--prompt", p.prompt, "What to draw, in the ShapeWorld grammar (docs/world.md)")->required();
+    app.add_option("-n,--count", p.count, "How many images; image i uses seed + i")->capture_default_str();
+    app.add_option("--seed", p.seed, "Seed")->capture_default_str()->check(CLI::NonNegativeNumber);
+    app.add_option("-o,--output", args.output, "Output image (.png keeps the parameters); several: NAME-i.png")->required();
+    app.add_flag("--judge", args.judge, "Judge every output against the prompt with the world judge");
+  }
   app.add_option("--negative-prompt", p.negative_prompt, "What to steer away from (guidance's other side)");
   app.add_option("--method", args.method, "Generator: " + methods)->capture_default_str();
   app.add_option("--model", p.model, "Generator checkpoint (default: the method's name)");
   app.add_option("--draft", p.draft, "ar: a draft model (e.g. ar_draft) for speculative decoding");
   app.add_option("--gamma", p.gamma, "Speculative: tokens proposed per target pass")->capture_default_str();
-  app.add_option("-n,--count", p.count, "How many images; image i uses seed + i")->capture_default_str();
-  app.add_option("--seed", p.seed, "Seed")->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--cfg-scale", p.cfg_scale, "Classifier-free guidance scale (1: off)")->capture_default_str();
   app.add_option("--temperature", p.temperature, "Sampling temperature (0: greedy)")->capture_default_str();
   app.add_option("--top-k", p.top_k, "Keep the k likeliest tokens (0: all)")->capture_default_str();
@@ -35,8 +39,6 @@ void add_generation_options(CLI::App& app, GenerationArgs& args) {
   app.add_option("--watermark-delta", p.watermark.delta, "Watermark logit bonus")->capture_default_str();
   app.add_option("--tokenizer", p.tokenizer, "Tokenizer checkpoint")->capture_default_str();
   app.add_option("--text-encoder", p.text_encoder, "Text encoder checkpoint")->capture_default_str();
-  app.add_option("-o,--output", args.output, "Output image (.png keeps the parameters); several: NAME-i.png")->required();
-  app.add_flag("--judge", args.judge, "Judge every output against the prompt with the world judge");
 }
 
 void finish_generation_args(GenerationArgs& args, const GlobalOptions&) {

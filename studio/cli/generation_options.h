@@ -20,7 +20,9 @@ struct GenerationArgs {
   bool judge = false;  // judge every output against the prompt and report the verdict
 };
 
-void add_generation_options(CLI::App& app, GenerationArgs& args);
+// `per_prompt`: also --prompt, --negative-prompt, -n, --seed, -o and --judge (not for holdout runs,
+// which take their prompts and seeds from the list).
+void add_generation_options(CLI::App& app, GenerationArgs& args, bool per_prompt = true);
 // Fills params.method from the --method text (UsageError for an unknown name).
 void finish_generation_args(GenerationArgs& args, const GlobalOptions& global);
 

@@ -57,6 +57,15 @@ TEST_CASE("train tokenizer: checkpoints, resumes and logs", "[training]") {
     CHECK(models::read_checkpoint_info(p.output).step == 3);
     CHECK(test::count_lines(test::read_text_file(p.run_dir / "loss.csv")) == 3);  // header + two rows
   }
+  SECTION("a run folder another live process trains in is refused") {
+    test::write_text_file(p.run_dir / "lock", "1\n");  // pid 1 is always alive
+    p.resume = true;
+    p.steps = 3;
+    CHECK_THROWS_WITH(training::train(p), Contains("another training process (pid 1)"));
+    test::write_text_file(p.run_dir / "lock", "999999999\n");  // no such process: a stale lock
+    training::train(p);
+    CHECK_FALSE(fs::exists(p.run_dir / "lock"));
+  }
   SECTION("--resume with another model config is refused") {
     p.resume = true;
     p.model_config["codebook_size"] = 16;
