@@ -12,6 +12,11 @@ namespace jl {
 void set_threads(int n) {
   if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(n);
+  // OpenBLAS keeps a thread pool of its own (one per core, busy-waiting between calls) that
+  // at::set_num_threads does not touch: two `--threads 1` processes would otherwise run four spinning
+  // BLAS threads on two cores.
+  using SetBlasThreads = void (*)(int);
+  if (auto set_blas = reinterpret_cast<SetBlasThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set_blas(n);
 }
 
 int threads() { return at::get_num_threads(); }

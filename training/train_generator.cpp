@@ -77,6 +77,7 @@ nlohmann::json train_generator(const TrainParams& params, const Callbacks& callb
   info.extra["tokenizer"] = params.tokenizer;
   info.extra["text_encoder"] = params.text_encoder;
   TrainingRun run(params, *model, optimizer, info, callbacks, kEmaDecay);
+  run.half_checkpoint = true;  // the shipped AR model would pass the 25 MB cap in float32
 
   Txt2ImgParams sampling;  // the defaults users get
   sampling.method = config.causal ? Txt2ImgMethod::Ar : Txt2ImgMethod::MaskGit;

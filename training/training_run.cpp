@@ -179,7 +179,11 @@ void TrainingRun::save() {
   info.step = step_;
   info.extra["train_seconds"] = format_number(seconds);
   if (!last_eval_.is_null()) info.extra["eval"] = last_eval_.dump();
-  models::save_checkpoint(params_.output, model_, info, /*overwrite=*/true);
+  std::map<std::string, at::Tensor> tensors = models::module_tensors(model_);
+  if (half_checkpoint)
+    for (auto& entry : tensors)
+      if (entry.second.is_floating_point()) entry.second = entry.second.to(torch::kHalf);
+  models::save_tensors(params_.output, tensors, info.to_metadata(), /*overwrite=*/true);
   if (ema_decay_ > 0) swap_in_ema();
   model_.train();
 

@@ -42,6 +42,9 @@ class TrainingRun {
   // Called at each checkpoint with the model holding the weights being saved (EMA ones when used), in
   // eval mode; its numbers are logged and stored in the checkpoint metadata as "eval".
   std::function<nlohmann::json()> evaluate;
+  // Store the checkpoint's floating-point tensors as float16 (half the size; loading casts back). The
+  // raw weights kept for --resume stay float32.
+  bool half_checkpoint = false;
   const nlohmann::json& last_eval() const { return last_eval_; }
 
  private:

@@ -109,6 +109,9 @@ TEST_CASE("train text, ar, ar-draft and maskgit on tiny models", "[training]") {
       CHECK(model->config.causal == (std::string(task) != "maskgit"));
       CHECK(model->config.vocab == 32);  // from the tokenizer it was trained over
       CHECK(models::read_checkpoint_info(p.output).extra.at("tokenizer") == "tokenizer");
+      // Shipped generators are stored in float16; the weights kept for --resume are float32.
+      CHECK(models::Checkpoint(p.output).view("head.weight").dtype == jl::st::DType::F16);
+      CHECK(models::Checkpoint(p.run_dir / "raw.safetensors").view("head.weight").dtype == jl::st::DType::F32);
     }
   }
 }

@@ -1,0 +1,17 @@
+// The shipped checkpoints (assets/models) end to end through the command line, judged by the world
+// judge: what `make demo` shows, held to a bar.
+#include <catch2/catch.hpp>
+
+#include "test_util.h"
+
+using namespace jl;
+using jl::test::run_jielong;
+
+TEST_CASE("shipped tokenizer: holdout reconstructions keep every shape", "[cli][shipped]") {
+  std::string out;
+  REQUIRE(run_jielong("holdout tokenizer --count 100 --json", &out) == 0);
+  const nlohmann::json r = test::last_json(out);
+  CHECK(r["judge_pass"].get<double>() >= 0.99);
+  CHECK(r["psnr"].get<double>() >= 28.0);
+  CHECK(r["codes_used"].get<int>() >= 512);
+}
