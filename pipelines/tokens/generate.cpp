@@ -1,0 +1,66 @@
+#include "pipelines/tokens/generate.h"
+
+#include "media_io/tensor_image.h"
+#include "pipelines/tokens/maskgit.h"
+
+namespace jl::tokens {
+
+namespace {
+
+// Progress of image `index` of `count` as a part of the whole run's progress.
+Callbacks image_callbacks(const Callbacks& outer, int index, int count) {
+  Callbacks inner = outer;
+  if (outer.progress)
+    inner.progress = [outer, index, count](int64_t step, int64_t total, const cv::Mat* preview) {
+      outer.progress(int64_t(index) * total + step, int64_t(count) * total, preview);
+    };
+  return inner;
+}
+
+}  // namespace
+
+std::vector<cv::Mat> generate_images(const TokenModels& models, const std::vector<std::string>& prompts,
+                                     const Txt2ImgParams& params, uint64_t first_seed, const Callbacks& callbacks,
+                                     DecodeStats& stats) {
+  torch::NoGradGuard no_grad;
+  const int count = int(prompts.size());
+  const Condition cond = encode_prompts(*models.text_encoder, prompts);
+  const Condition uncond =
+      encode_prompts(*models.text_encoder, std::vector<std::string>(size_t(count), params.negative_prompt));
+  std::vector<at::Generator> generators = image_generators(first_seed, count);
+
+  DecodeOptions decode;
+  decode.sampling = {params.temperature, params.top_k, params.top_p};
+  decode.watermark = params.watermark;
+  decode.kv_cache = params.kv_cache;
+  torch::Tensor grid;  // [count, N]
+  if (!models.generator->config.causal) {
+    const MaskGitOptions options{params.steps, decode.sampling, params.choice_temperature};
+    GuidedTransformer model(*models.generator, cond, uncond, params.cfg_scale);
+    const int64_t n = models.generator->config.image_tokens();
+    grid = decode_maskgit(model, torch::zeros({count, n}, torch::kLong), torch::ones({count, n}, torch::kBool), options,
+                          generators, callbacks);
+    stats.target_passes += params.steps;
+  } else if (!models.draft) {
+    GuidedTransformer model(*models.generator, cond, uncond, params.cfg_scale);
+    grid = decode_autoregressive(model, decode, generators, callbacks, stats);
+  } else {
+    std::vector<torch::Tensor> rows;
+    for (int i = 0; i < count; ++i) {
+      auto row = [&](const Condition& c) { return Condition{c.features.narrow(0, i, 1), c.padding.narrow(0, i, 1)}; };
+      GuidedTransformer target(*models.generator, row(cond), row(uncond), params.cfg_scale);
+      GuidedTransformer draft(*models.draft, row(cond), row(uncond), params.cfg_scale);
+      rows.push_back(decode_speculative(target, draft, params.gamma, decode, generators[size_t(i)],
+                                        image_callbacks(callbacks, i, count), stats));
+    }
+    grid = torch::cat(rows);
+  }
+  const int64_t g = models.tokenizer->config.grid();
+  const torch::Tensor pictures = models.tokenizer->decode(grid.view({count, g, g}));
+  std::vector<cv::Mat> out;
+  for (int i = 0; i < count; ++i) out.push_back(media::tensor_to_image(pictures[i], media::TensorRange::MinusOneOne));
+  return out;
+}
+
+
+}  // namespace jl::tokens
