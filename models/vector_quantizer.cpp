@@ -4,11 +4,9 @@
 
 namespace jl::models {
 
-namespace F = torch::nn::functional;
-
 namespace {
 
-torch::Tensor unit(const torch::Tensor& x) { return F::normalize(x, F::NormalizeFuncOptions().dim(-1).eps(1e-6)); }
+torch::Tensor unit(const torch::Tensor& x) { return x / x.norm(2, -1, /*keepdim=*/true).clamp_min(1e-6); }
 
 // [B, D, h, w] -> [B*h*w, D]
 torch::Tensor flatten_codes(const torch::Tensor& z) { return z.permute({0, 2, 3, 1}).reshape({-1, z.size(1)}); }

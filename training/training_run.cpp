@@ -30,7 +30,7 @@ std::string format_number(double value) {
 // One training process per run folder: a second one (say, a --resume started before the first has
 // finished saving) would interleave checkpoints. The lock names the owner's pid; a lock whose process
 // is gone is stale and taken over.
-fs::path take_lock(const fs::path& run_dir) {
+void take_lock(const fs::path& run_dir, fs::path& held) {
   const fs::path lock = run_dir / "lock";
   std::ifstream existing(lock);
   long pid = 0;
@@ -39,7 +39,7 @@ fs::path take_lock(const fs::path& run_dir) {
     throw Error("another training process (pid " + std::to_string(pid) + ") is using " + run_dir.string() +
                 "; wait for it to finish or stop it first");
   write_file_atomic(lock, std::to_string(::getpid()) + "\n", /*overwrite=*/true);
-  return lock;
+  held = lock;
 }
 
 }  // namespace
@@ -51,7 +51,7 @@ TrainingRun::TrainingRun(const TrainParams& params, torch::nn::Module& model, to
   std::error_code ec;
   fs::create_directories(params_.run_dir, ec);
   if (ec) throw Error("cannot create the run folder " + params_.run_dir.string() + ": " + ec.message());
-  lock_ = take_lock(params_.run_dir);
+  take_lock(params_.run_dir, lock_.path);
 
   if (params_.resume) {
     if (!fs::exists(params_.output))
@@ -73,14 +73,26 @@ TrainingRun::TrainingRun(const TrainParams& params, torch::nn::Module& model, to
     torch::NoGradGuard no_grad;
     for (const torch::Tensor& p : model_.parameters()) ema_.push_back(p.detach().clone());
     // The checkpoint holds the averaged weights; the raw ones that training continues from are here.
-    if (params_.resume && fs::exists(raw_weights_path(params_)))
-      models::load_strict(model_, models::Checkpoint(raw_weights_path(params_)), info_.model);
+    if (params_.resume && fs::exists(raw_weights_path(params_))) {
+      const models::Checkpoint raw(raw_weights_path(params_));
+      if (raw.info().step == step_)
+        models::load_strict(model_, raw, info_.model);
+      else  // written by another run: the averaged weights are the better start
+        say("resume: " + raw_weights_path(params_).string() + " is from step " + std::to_string(raw.info().step) +
+            ", not " + std::to_string(step_) + "; continuing from the checkpoint's averaged weights");
+    }
   }
   if (params_.resume) {
-    if (fs::exists(optimizer_path(params_)))
-      torch::load(optimizer_, optimizer_path(params_).string());
-    else
+    if (fs::exists(optimizer_path(params_))) {
+      try {
+        torch::load(optimizer_, optimizer_path(params_).string());
+      } catch (const std::exception&) {
+        throw Error("cannot read the optimizer state " + optimizer_path(params_).string() +
+                    "; delete it to resume with a fresh optimizer");
+      }
+    } else {
       say("resume: no optimizer state in " + params_.run_dir.string() + "; the optimizer starts afresh");
+    }
   }
 
   const fs::path csv_path = params_.run_dir / "loss.csv";
@@ -92,9 +104,9 @@ TrainingRun::TrainingRun(const TrainParams& params, torch::nn::Module& model, to
   model_.train();
 }
 
-TrainingRun::~TrainingRun() {
+TrainingRun::RunLock::~RunLock() {
   std::error_code ec;
-  fs::remove(lock_, ec);
+  if (!path.empty()) fs::remove(path, ec);
 }
 
 void TrainingRun::schedule_learning_rate() {

@@ -25,7 +25,6 @@ class TrainingRun {
   // the checkpoint stores (the raw weights go to the run folder for resuming).
   TrainingRun(const TrainParams& params, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
               models::CheckpointInfo info, const Callbacks& callbacks, double ema_decay = 0);
-  ~TrainingRun();
   TrainingRun(const TrainingRun&) = delete;
   TrainingRun& operator=(const TrainingRun&) = delete;
 
@@ -61,7 +60,14 @@ class TrainingRun {
   std::vector<torch::Tensor> ema_;  // one per parameter when ema_decay > 0
   int64_t step_ = 0;
   int64_t first_step_ = 0;  // where this process started (progress counts from here)
-  fs::path lock_;           // run_dir/lock while this process trains
+  // run_dir/lock while this process trains (released however the constructor or the run ends).
+  struct RunLock {
+    fs::path path;
+    RunLock() = default;
+    RunLock(const RunLock&) = delete;
+    RunLock& operator=(const RunLock&) = delete;
+    ~RunLock();
+  } lock_;
   std::chrono::steady_clock::time_point started_, last_save_;
   double elapsed_before_ = 0;  // seconds trained before a resume
   std::map<std::string, double> sums_;

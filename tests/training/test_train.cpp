@@ -49,6 +49,7 @@ TEST_CASE("train tokenizer: checkpoints, resumes and logs", "[training]") {
 
   SECTION("an existing checkpoint is not replaced without --overwrite") {
     CHECK_THROWS_WITH(training::train(p), Contains("already exists"));
+    CHECK_FALSE(fs::exists(p.run_dir / "lock"));  // a refused start leaves no lock behind
   }
   SECTION("--resume continues from the saved step") {
     p.resume = true;
@@ -65,6 +66,12 @@ TEST_CASE("train tokenizer: checkpoints, resumes and logs", "[training]") {
     test::write_text_file(p.run_dir / "lock", "999999999\n");  // no such process: a stale lock
     training::train(p);
     CHECK_FALSE(fs::exists(p.run_dir / "lock"));
+  }
+  SECTION("a corrupt optimizer state is named") {
+    test::write_text_file(p.run_dir / "optimizer.pt", "not a torch archive");
+    p.resume = true;
+    p.steps = 3;
+    CHECK_THROWS_WITH(training::train(p), Contains("cannot read the optimizer state") && Contains("delete it"));
   }
   SECTION("--resume with another model config is refused") {
     p.resume = true;
