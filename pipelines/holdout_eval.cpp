@@ -78,16 +78,7 @@ nlohmann::json evaluate_txt2img_holdout(const HoldoutParams& params, models::Mod
                                         const Callbacks& callbacks) {
   params.validate();
   const Txt2ImgParams& p = params.generation;
-  tokens::TokenModels models;
-  models.tokenizer = tokens::load_tokenizer(store, p.tokenizer);
-  models.text_encoder = tokens::load_text_encoder(store, p.text_encoder);
-  models.generator = tokens::load_generator(store, p.model_name(), p.method == Txt2ImgMethod::Ar);
-  tokens::check_compatible(*models.generator, p.model_name(), *models.tokenizer, p.tokenizer, *models.text_encoder,
-                           p.text_encoder);
-  if (!p.draft.empty()) {
-    models.draft = tokens::load_generator(store, p.draft, true);
-    tokens::check_compatible(*models.draft, p.draft, *models.tokenizer, p.tokenizer, *models.text_encoder, p.text_encoder);
-  }
+  const tokens::TokenModels models = tokens::load_token_models(store, p);
   WatermarkOptions detector = p.watermark;
   if (!params.detect_key.empty()) detector.key = params.detect_key;
   int detected = 0, extreme = 0, scored = 0;

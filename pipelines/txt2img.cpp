@@ -6,7 +6,6 @@
 #include "core/error.h"
 #include "media_io/tensor_image.h"
 #include "pipelines/tokens/generate.h"
-#include "pipelines/tokens/generator_models.h"
 #include "world/caption.h"
 
 namespace jl {
@@ -81,17 +80,7 @@ std::string Txt2ImgParams::to_string() const {
 
 Txt2ImgResult txt2img(const Txt2ImgParams& params, models::ModelStore& store, const Callbacks& callbacks) {
   params.validate();
-  tokens::TokenModels models;
-  models.tokenizer = tokens::load_tokenizer(store, params.tokenizer);
-  models.text_encoder = tokens::load_text_encoder(store, params.text_encoder);
-  models.generator = tokens::load_generator(store, params.model_name(), params.method == Txt2ImgMethod::Ar);
-  tokens::check_compatible(*models.generator, params.model_name(), *models.tokenizer, params.tokenizer,
-                           *models.text_encoder, params.text_encoder);
-  if (!params.draft.empty()) {
-    models.draft = tokens::load_generator(store, params.draft, true);
-    tokens::check_compatible(*models.draft, params.draft, *models.tokenizer, params.tokenizer, *models.text_encoder,
-                             params.text_encoder);
-  }
+  const tokens::TokenModels models = tokens::load_token_models(store, params);
 
   const auto started = std::chrono::steady_clock::now();
   tokens::DecodeStats stats;

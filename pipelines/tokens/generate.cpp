@@ -1,6 +1,7 @@
 #include "pipelines/tokens/generate.h"
 
 #include "media_io/tensor_image.h"
+#include "pipelines/tokens/generator_models.h"
 #include "pipelines/tokens/maskgit.h"
 
 namespace jl::tokens {
@@ -18,6 +19,21 @@ Callbacks image_callbacks(const Callbacks& outer, int index, int count) {
 }
 
 }  // namespace
+
+TokenModels load_token_models(models::ModelStore& store, const Txt2ImgParams& params) {
+  TokenModels models;
+  models.tokenizer = load_tokenizer(store, params.tokenizer);
+  models.text_encoder = load_text_encoder(store, params.text_encoder);
+  models.generator = load_generator(store, params.model_name(), params.method == Txt2ImgMethod::Ar);
+  check_compatible(*models.generator, params.model_name(), *models.tokenizer, params.tokenizer, *models.text_encoder,
+                   params.text_encoder);
+  if (!params.draft.empty()) {
+    models.draft = load_generator(store, params.draft, /*causal=*/true);
+    check_compatible(*models.draft, params.draft, *models.tokenizer, params.tokenizer, *models.text_encoder,
+                     params.text_encoder);
+  }
+  return models;
+}
 
 std::vector<cv::Mat> generate_images(const TokenModels& models, const std::vector<std::string>& prompts,
                                      const Txt2ImgParams& params, uint64_t first_seed, const Callbacks& callbacks,

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "models/model_store.h"
 #include "models/patch_tokenizer.h"
 #include "pipelines/tokens/autoregressive.h"
 #include "pipelines/txt2img.h"
@@ -22,6 +23,10 @@ struct TokenModels {
   std::shared_ptr<models::TokenTransformerImpl> generator;
   std::shared_ptr<models::TokenTransformerImpl> draft;  // null: no speculative decoding
 };
+
+// The models `params` names (tokenizer, text encoder, the method's generator, the draft when given),
+// from the store and checked against each other.
+TokenModels load_token_models(models::ModelStore& store, const Txt2ImgParams& params);
 
 // One picture per prompt (image i drawn with seed first_seed + i), with the sampling settings of
 // `params` (its prompt, count and seed are not used). RGB CV_8UC3 at the tokenizer's side.
