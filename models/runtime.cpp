@@ -1,10 +1,13 @@
 #include "models/runtime.h"
 
+#include <ATen/autocast_mode.h>
 #include <dlfcn.h>
 #include <torch/torch.h>
 #include <torch/version.h>
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 namespace jl {
@@ -37,6 +40,35 @@ std::string blas_library() {
 }
 
 bool blas_is_openblas() { return blas_library().find("openblas") != std::string::npos; }
+
+bool cpu_has_bfloat16() {
+  static const bool has = [] {
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(cpuinfo, line)) {
+      if (line.rfind("flags", 0) != 0) continue;
+      std::istringstream flags(line);
+      std::string flag;
+      while (flags >> flag)
+        if (flag == "avx512_bf16" || flag == "amx_bf16") return true;
+      return false;
+    }
+    return false;
+  }();
+  return has;
+}
+
+BFloat16Autocast::BFloat16Autocast(bool enabled) : enabled_(enabled) {
+  if (!enabled_) return;
+  at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+  at::autocast::set_cpu_enabled(true);
+}
+
+BFloat16Autocast::~BFloat16Autocast() {
+  if (!enabled_) return;
+  at::autocast::set_cpu_enabled(false);
+  at::autocast::clear_cache();
+}
 
 double matmul_gflops(int n) {
   torch::NoGradGuard no_grad;

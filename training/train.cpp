@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "models/runtime.h"
 #include "training/trainers.h"
 
 namespace jl::training {
@@ -53,9 +54,13 @@ void TrainParams::validate() const {
   if (warmup < 1) throw UsageError("train: --warmup must be at least 1");
   if (!(checkpoint_minutes > 0)) throw UsageError("train: --checkpoint-minutes must be positive");
   if (eval_count < 0) throw UsageError("train: --eval-count must not be negative");
+  if (precision != "auto" && precision != "bf16" && precision != "fp32")
+    throw UsageError("train: --precision must be auto, bf16 or fp32, got '" + precision + "'");
   if (!model_config.is_object()) throw UsageError("train: --model-config must be a JSON object");
   if (resume && overwrite) throw UsageError("train: --resume continues a checkpoint; --overwrite would start over: pick one");
 }
+
+bool TrainParams::use_bfloat16() const { return precision == "bf16" || (precision == "auto" && cpu_has_bfloat16()); }
 
 std::string TrainParams::to_string() const {
   return "task: " + task + ", steps: " + std::to_string(steps) + ", batch: " + std::to_string(batch) +

@@ -8,6 +8,7 @@
 // At each checkpoint the averaged weights generate pictures for the first holdout prompts and the
 // world judge scores them.
 #include "models/model_store.h"
+#include "models/runtime.h"
 #include "pipelines/holdout_eval.h"
 #include "pipelines/tokens/generate.h"
 #include "pipelines/tokens/generator_models.h"
@@ -113,22 +114,25 @@ nlohmann::json train_generator(const TrainParams& params, const Callbacks& callb
     }
     run.schedule_learning_rate();
     torch::Tensor loss, accuracy;
-    if (config.causal) {
-      const torch::Tensor logits = model->forward(text, padding, targets);
-      loss = F::cross_entropy(logits.reshape({-1, config.vocab}), targets.reshape({-1}));
-      accuracy = logits.argmax(-1).eq(targets).to(torch::kFloat).mean();
-    } else {
-      // Mask ratio cos(pi/2 * u), u uniform: the same spread of ratios the cosine schedule visits.
-      const torch::Tensor ratio = torch::cos(torch::rand({params.batch, 1}) * (M_PI / 2));
-      const torch::Tensor count = (ratio * n).ceil().clamp(1, n);
-      const torch::Tensor rank = torch::rand({params.batch, n}).argsort(int64_t(1)).argsort(int64_t(1));
-      const torch::Tensor masked = rank < count;
-      const torch::Tensor inputs = targets.masked_fill(masked, config.special_token());
-      const torch::Tensor logits = model->forward(text, padding, inputs);
-      const torch::Tensor picked = logits.index({masked});
-      const torch::Tensor wanted = targets.index({masked});
-      loss = F::cross_entropy(picked, wanted);
-      accuracy = picked.argmax(-1).eq(wanted).to(torch::kFloat).mean();
+    {
+      const BFloat16Autocast autocast(params.use_bfloat16());  // the forward pass only: evaluation stays float32
+      if (config.causal) {
+        const torch::Tensor logits = model->forward(text, padding, targets).to(torch::kFloat);
+        loss = F::cross_entropy(logits.reshape({-1, config.vocab}), targets.reshape({-1}));
+        accuracy = logits.argmax(-1).eq(targets).to(torch::kFloat).mean();
+      } else {
+        // Mask ratio cos(pi/2 * u), u uniform: the same spread of ratios the cosine schedule visits.
+        const torch::Tensor ratio = torch::cos(torch::rand({params.batch, 1}) * (M_PI / 2));
+        const torch::Tensor count = (ratio * n).ceil().clamp(1, n);
+        const torch::Tensor rank = torch::rand({params.batch, n}).argsort(int64_t(1)).argsort(int64_t(1));
+        const torch::Tensor masked = rank < count;
+        const torch::Tensor inputs = targets.masked_fill(masked, config.special_token());
+        const torch::Tensor logits = model->forward(text, padding, inputs).to(torch::kFloat);
+        const torch::Tensor picked = logits.index({masked});
+        const torch::Tensor wanted = targets.index({masked});
+        loss = F::cross_entropy(picked, wanted);
+        accuracy = picked.argmax(-1).eq(wanted).to(torch::kFloat).mean();
+      }
     }
     optimizer.zero_grad();
     loss.backward();
