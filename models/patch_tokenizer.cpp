@@ -87,6 +87,21 @@ torch::Tensor PatchTokenizerImpl::decode(const torch::Tensor& indices) {
   return decoder->forward(quantizer->lookup(indices)).clamp(-1, 1);
 }
 
+torch::Tensor PatchTokenizerImpl::code_vectors(const torch::Tensor& images) {
+  const int64_t d = config.downsample();
+  if (images.dim() != 4 || images.size(1) != 3 || images.size(2) % d || images.size(3) % d)
+    throw Error("patch tokenizer: expected images [B, 3, H, W] with sides multiples of " + std::to_string(d) + ", got " +
+                c10::str(images.sizes()));
+  return quantizer->lookup(quantizer->nearest(encoder->forward(images)));
+}
+
+torch::Tensor PatchTokenizerImpl::decode_vectors(const torch::Tensor& vectors) {
+  if (vectors.dim() != 4 || vectors.size(1) != config.code_dim)
+    throw Error("patch tokenizer: expected code vectors [B, " + std::to_string(config.code_dim) + ", h, w], got " +
+                c10::str(vectors.sizes()));
+  return decoder->forward(quantizer->lookup(quantizer->nearest(vectors))).clamp(-1, 1);
+}
+
 PatchTokenizer load_patch_tokenizer(const std::filesystem::path& path) {
   return load_model<PatchTokenizer, PatchTokenizerConfig>(path, kPatchTokenizerModel);
 }

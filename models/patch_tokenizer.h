@@ -43,6 +43,12 @@ class PatchTokenizerImpl : public torch::nn::Module {
   Output forward(const torch::Tensor& images);
   torch::Tensor encode(const torch::Tensor& images);   // -> int64 [B, g, g]
   torch::Tensor decode(const torch::Tensor& indices);  // -> float [B, 3, N, N], clamped to [-1, 1]
+  // The continuous side, for the diffusion denoiser's latent space: the chosen codebook vectors
+  // [B, code_dim, h, w] of images whose sides are multiples of the downsampling (any size: the
+  // networks are convolutional), and pictures drawn from such vectors (each snapped to its nearest
+  // codebook entry first, the only inputs the decoder was trained on).
+  torch::Tensor code_vectors(const torch::Tensor& images);
+  torch::Tensor decode_vectors(const torch::Tensor& vectors);
 
   PatchTokenizerConfig config;
   torch::nn::Sequential encoder{nullptr}, decoder{nullptr};

@@ -5,7 +5,7 @@
 #include <map>
 
 #include "core/error.h"
-#include "pipelines/tokens/generate.h"
+#include "pipelines/image_generator.h"
 #include "pipelines/tokens/generator_models.h"
 #include "world/caption.h"
 #include "world/holdout.h"
@@ -78,19 +78,18 @@ nlohmann::json evaluate_txt2img_holdout(const HoldoutParams& params, models::Mod
                                         const Callbacks& callbacks) {
   params.validate();
   const Txt2ImgParams& p = params.generation;
-  const tokens::TokenModels models = tokens::load_token_models(store, p);
+  ImageGenerator generator(store, p);
   WatermarkOptions detector = p.watermark;
   if (!params.detect_key.empty()) detector.key = params.detect_key;
   int detected = 0, extreme = 0, scored = 0;
   double z_sum = 0;
-  tokens::DecodeStats stats;
   nlohmann::json report = evaluate_holdout(
       params.count, params.batch,
       [&](const std::vector<std::string>& prompts, uint64_t first_seed) {
-        std::vector<cv::Mat> pictures = tokens::generate_images(models, prompts, p, first_seed, {}, stats);
+        std::vector<cv::Mat> pictures = generator.generate(prompts, first_seed);
         if (detector.enabled())
           for (const cv::Mat& picture : pictures) {
-            const WatermarkScore score = score_watermark(tokens::tokenize_image(*models.tokenizer, picture), detector);
+            const WatermarkScore score = score_watermark(tokens::tokenize_image(generator.tokenizer(), picture), detector);
             detected += score.watermarked;
             extreme += std::abs(score.z) >= 4;
             z_sum += score.z;
@@ -103,11 +102,7 @@ nlohmann::json evaluate_txt2img_holdout(const HoldoutParams& params, models::Mod
     report["watermark"] = {{"key_detected", double(detected) / scored},
                            {"abs_z_over_4", double(extreme) / scored},
                            {"mean_z", z_sum / scored}};
-  report["target_passes"] = stats.target_passes;
-  if (models.draft) {
-    report["draft_passes"] = stats.draft_passes;
-    report["acceptance_rate"] = stats.acceptance_rate();
-  }
+  report.update(generator.stats());
   return report;
 }
 

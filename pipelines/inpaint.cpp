@@ -65,11 +65,11 @@ std::vector<GeneratedImage> inpaint(const InpaintParams& params, models::ModelSt
   for (int64_t i = 0; i < n; ++i) unknown[0][i] = token_mask.at<uint8_t>(int(i / g), int(i % g)) != 0;
 
   const int count = p.count;
-  const tokens::Condition cond = tokens::encode_prompts(*text_encoder, std::vector<std::string>(size_t(count), p.prompt));
-  const tokens::Condition uncond = tokens::encode_prompts(*text_encoder, std::vector<std::string>(size_t(count), p.negative_prompt));
+  const Condition cond = encode_prompts(*text_encoder, std::vector<std::string>(size_t(count), p.prompt));
+  const Condition uncond = encode_prompts(*text_encoder, std::vector<std::string>(size_t(count), p.negative_prompt));
   std::vector<at::Generator> generators = tokens::image_generators(p.seed, count);
   tokens::GuidedTransformer model(*generator, cond, uncond, p.cfg_scale);
-  tokens::MaskGitOptions options{p.steps, {p.temperature, p.top_k, p.top_p}, p.choice_temperature};
+  tokens::MaskGitOptions options{p.step_count(), {p.temperature, p.top_k, p.top_p}, p.choice_temperature};
   const torch::Tensor grid = tokens::decode_maskgit(model, known.expand({count, n}).contiguous(),
                                                     unknown.expand({count, n}).contiguous(), options, generators, callbacks);
   const torch::Tensor pictures = tokenizer->decode(grid.view({count, g, g}));

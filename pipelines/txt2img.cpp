@@ -5,15 +5,15 @@
 
 #include "core/error.h"
 #include "media_io/tensor_image.h"
-#include "pipelines/tokens/generate.h"
+#include "pipelines/image_generator.h"
 #include "world/caption.h"
 
 namespace jl {
 
 namespace {
 
-const std::vector<std::pair<Txt2ImgMethod, std::string>> kMethods = {{Txt2ImgMethod::Ar, "ar"},
-                                                                     {Txt2ImgMethod::MaskGit, "maskgit"}};
+const std::vector<std::pair<Txt2ImgMethod, std::string>> kMethods = {
+    {Txt2ImgMethod::Ar, "ar"}, {Txt2ImgMethod::MaskGit, "maskgit"}, {Txt2ImgMethod::Diffusion, "diffusion"}};
 
 }  // namespace
 
@@ -42,6 +42,11 @@ Txt2ImgMethod parse_txt2img_method(const std::string& name) {
 
 std::string Txt2ImgParams::model_name() const { return model.empty() ? name_of(method) : model; }
 
+int Txt2ImgParams::step_count() const {
+  if (steps > 0) return steps;
+  return method == Txt2ImgMethod::Diffusion ? 20 : 8;
+}
+
 void Txt2ImgParams::validate() const {
   auto require = [](bool ok, const std::string& what) {
     if (!ok) throw UsageError(what);
@@ -51,12 +56,16 @@ void Txt2ImgParams::validate() const {
   require(temperature >= 0 && temperature <= 10, "--temperature must be in 0..10 (0: greedy)");
   require(top_k >= 0, "--top-k must not be negative (0: off)");
   require(top_p > 0 && top_p <= 1, "--top-p must be in (0, 1] (1: off)");
-  require(steps >= 1 && steps <= 256, "--steps must be in 1..256");
+  require(steps >= 0 && steps <= (method == Txt2ImgMethod::Diffusion ? 1000 : 256),
+          method == Txt2ImgMethod::Diffusion ? "--steps must be in 1..1000 (0: 20)" : "--steps must be in 1..256 (0: 8)");
   require(choice_temperature >= 0 && choice_temperature <= 100, "--choice-temperature must be in 0..100");
   require(gamma >= 1 && gamma <= 64, "--gamma must be in 1..64");
   require(method == Txt2ImgMethod::Ar || draft.empty(), "--draft (speculative decoding) works with --method ar");
   require(method == Txt2ImgMethod::Ar || !watermark.enabled(), "--watermark works with --method ar");
   if (watermark.enabled()) watermark.validate();
+  require(method == Txt2ImgMethod::Diffusion || init_image.empty(), "--init-image (img2img) works with --method diffusion");
+  require(eta >= 0 && eta <= 1, "--eta must be in 0..1");
+  require(strength > 0 && strength <= 1, "--strength must be in (0, 1]");
   // The grammar's own errors (an unknown word lists the vocabulary); an empty prompt is unconditional.
   if (!prompt.empty()) world::parse_prompt(prompt);
   if (!negative_prompt.empty()) world::parse_prompt(negative_prompt);
@@ -68,10 +77,18 @@ std::string Txt2ImgParams::to_string() const {
   if (!negative_prompt.empty()) out << "Negative prompt: " << negative_prompt << "\n";
   out << "Method: " << name_of(method) << ", Model: " << model_name();
   if (!draft.empty()) out << ", Draft: " << draft << ", Gamma: " << gamma;
-  if (method == Txt2ImgMethod::MaskGit) out << ", Steps: " << steps << ", Choice temperature: " << choice_temperature;
-  out << ", CFG scale: " << cfg_scale << ", Temperature: " << temperature;
-  if (top_k) out << ", Top-k: " << top_k;
-  if (top_p < 1) out << ", Top-p: " << top_p;
+  if (method == Txt2ImgMethod::MaskGit) out << ", Steps: " << step_count() << ", Choice temperature: " << choice_temperature;
+  if (method == Txt2ImgMethod::Diffusion) {
+    out << ", Steps: " << step_count() << ", Sampler: " << samplers::label_of(sampler);
+    if (sampler == samplers::SamplerKind::Ddim) out << ", Eta: " << eta;
+    if (!init_image.empty()) out << ", Init image: " << init_image.filename().string() << ", Denoising strength: " << strength;
+  }
+  out << ", CFG scale: " << cfg_scale;
+  if (method != Txt2ImgMethod::Diffusion) {
+    out << ", Temperature: " << temperature;
+    if (top_k) out << ", Top-k: " << top_k;
+    if (top_p < 1) out << ", Top-p: " << top_p;
+  }
   out << ", Seed: " << seed << ", Tokenizer: " << tokenizer << ", Text encoder: " << text_encoder;
   if (watermark.enabled()) out << ", Watermark: gamma " << watermark.gamma << " delta " << watermark.delta;
   return out.str();
@@ -80,12 +97,10 @@ std::string Txt2ImgParams::to_string() const {
 
 Txt2ImgResult txt2img(const Txt2ImgParams& params, models::ModelStore& store, const Callbacks& callbacks) {
   params.validate();
-  const tokens::TokenModels models = tokens::load_token_models(store, params);
-
+  ImageGenerator generator(store, params);
   const auto started = std::chrono::steady_clock::now();
-  tokens::DecodeStats stats;
-  const std::vector<cv::Mat> pictures = tokens::generate_images(
-      models, std::vector<std::string>(size_t(params.count), params.prompt), params, params.seed, callbacks, stats);
+  const std::vector<cv::Mat> pictures =
+      generator.generate(std::vector<std::string>(size_t(params.count), params.prompt), params.seed, callbacks);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   Txt2ImgResult result;
@@ -95,14 +110,9 @@ Txt2ImgResult txt2img(const Txt2ImgParams& params, models::ModelStore& store, co
     one.count = 1;
     result.images.push_back({pictures[size_t(i)], one.seed, one.to_string()});
   }
-  result.stats = {{"seconds", seconds},
-                  {"images_per_second", seconds > 0 ? params.count / seconds : 0.0},
-                  {"tokens", int64_t(params.count) * models.generator->config.image_tokens()},
-                  {"target_passes", stats.target_passes}};
-  if (models.draft) {
-    result.stats["draft_passes"] = stats.draft_passes;
-    result.stats["acceptance_rate"] = stats.acceptance_rate();
-  }
+  result.stats = generator.stats();
+  result.stats["seconds"] = seconds;
+  result.stats["images_per_second"] = seconds > 0 ? params.count / seconds : 0.0;
   return result;
 }
 

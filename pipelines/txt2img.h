@@ -1,16 +1,19 @@
-// Text to image with the token generators: `ar` (autoregressive, raster order, optionally speculative
-// with a draft model) and `maskgit` (parallel decoding in a few steps). The command line, batch jobs
-// and the GUI fill Txt2ImgParams and call txt2img(); the images come back with the parameters that
-// reproduce each of them.
+// Text to image with the three generator families: `ar` (autoregressive tokens, raster order,
+// optionally speculative with a draft model), `maskgit` (parallel token decoding in a few steps) and
+// `diffusion` (a latent denoiser walked by a sampler; also img2img from --init-image). The command
+// line, batch jobs and the GUI fill Txt2ImgParams and call txt2img(); the images come back with the
+// parameters that reproduce each of them.
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <opencv2/core/mat.hpp>
 #include <string>
 #include <vector>
 
 #include "pipelines/callbacks.h"
+#include "pipelines/samplers/sampler.h"
 #include "pipelines/watermark.h"
 
 namespace jl::models {
@@ -19,7 +22,7 @@ class ModelStore;
 
 namespace jl {
 
-enum class Txt2ImgMethod { Ar, MaskGit };
+enum class Txt2ImgMethod { Ar, MaskGit, Diffusion };
 const char* name_of(Txt2ImgMethod method);
 Txt2ImgMethod parse_txt2img_method(const std::string& name);  // UsageError listing the names
 const std::vector<std::string>& txt2img_method_names();
@@ -28,7 +31,7 @@ struct Txt2ImgParams {
   std::string prompt;
   std::string negative_prompt;        // the guidance's "away from" side; empty: the null prompt
   Txt2ImgMethod method = Txt2ImgMethod::MaskGit;
-  std::string model;                  // generator checkpoint; empty: "ar" or "maskgit" by method
+  std::string model;                  // generator checkpoint; empty: the method's name ("ar", "maskgit", "diffusion")
   std::string draft;                  // ar only: a draft model turns on speculative decoding
   int gamma = 4;                      // speculative: tokens the draft proposes per target pass
   int count = 1;                      // images; image i uses seed + i
@@ -37,14 +40,19 @@ struct Txt2ImgParams {
   double temperature = 1.0;           // 0: greedy
   int top_k = 0;                      // 0: off
   double top_p = 1.0;                 // 1: off
-  int steps = 8;                      // maskgit
+  int steps = 0;                      // maskgit and diffusion; 0: the method's default (8, 20)
   double choice_temperature = 4.5;    // maskgit: confidence noise, annealed to 0
   bool kv_cache = true;               // ar: false recomputes the prefix every token (benchmark baseline)
   WatermarkOptions watermark;         // ar only
+  samplers::SamplerKind sampler = samplers::SamplerKind::DpmPP2M;  // diffusion
+  double eta = 0;                     // diffusion with ddim: 0 deterministic, 1 as noisy as DDPM
+  std::filesystem::path init_image;   // diffusion: img2img from this picture (resized to the model's canvas)
+  double strength = 0.75;             // img2img: how much of the picture is redrawn (1: all)
   std::string tokenizer = "tokenizer";
   std::string text_encoder = "text_encoder";
 
   std::string model_name() const;     // `model`, or the method's default checkpoint
+  int step_count() const;             // `steps`, or the method's default
   void validate() const;              // UsageError naming the flag; also checks the prompts' words
   std::string to_string() const;      // AUTOMATIC1111-style "parameters" text (seed of image 0)
 };

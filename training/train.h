@@ -36,7 +36,7 @@ struct TrainParams {
   nlohmann::json model_config = nlohmann::json::object();  // overrides of the model's config defaults
   std::string tokenizer = "tokenizer";         // generators: the tokenizer checkpoint they work over
   std::string text_encoder = "text_encoder";   // generators: the text encoder they condition on
-  // Matmul precision of the transformer trainers (ar, ar-draft, maskgit): "bf16" (mixed precision,
+  // Matmul precision of the network trainers (ar, ar-draft, maskgit, diffusion): "bf16" (mixed precision,
   // float32 weights and optimizer), "fp32", or "auto" (bf16 where the CPU has it natively).
   std::string precision = "auto";
   fs::path models_dir;          // where tokenizer / text_encoder names are looked up (--models-dir)

@@ -105,10 +105,8 @@ nlohmann::json train_generator(const TrainParams& params, const Callbacks& callb
     {
       torch::NoGradGuard no_grad;
       targets = frozen.tokenizer->encode(models::to_unit_range(batch.images)).view({params.batch, n});
-      const torch::Tensor drop = torch::rand({params.batch}) < kConditionDropout;
-      for (int64_t b = 0; b < params.batch; ++b)
-        if (drop[b].item<bool>()) batch.captions[size_t(b)].clear();
-      const tokens::Condition cond = tokens::encode_prompts(*frozen.text_encoder, batch.captions);
+      drop_captions(batch.captions, kConditionDropout);
+      const Condition cond = encode_prompts(*frozen.text_encoder, batch.captions);
       text = cond.features;
       padding = cond.padding;
     }

@@ -11,6 +11,15 @@ nlohmann::json train_tokenizer(const TrainParams& params, const Callbacks& callb
 nlohmann::json train_text(const TrainParams& params, const Callbacks& callbacks);
 // ar, ar-draft and maskgit
 nlohmann::json train_generator(const TrainParams& params, const Callbacks& callbacks);
+nlohmann::json train_diffusion(const TrainParams& params, const Callbacks& callbacks);
+
+// Classifier-free guidance needs the unconditional model too: each caption becomes the null prompt
+// with probability `rate`.
+inline void drop_captions(std::vector<std::string>& captions, double rate) {
+  const torch::Tensor drop = torch::rand({int64_t(captions.size())}) < rate;
+  for (size_t i = 0; i < captions.size(); ++i)
+    if (drop[int64_t(i)].item<bool>()) captions[i].clear();
+}
 
 // A model config: the defaults of Config with `overrides` (a JSON object) applied on top; an unknown
 // or mistyped key is a jl::Error naming it.

@@ -51,21 +51,20 @@ std::vector<cv::Mat> generate_images(const TokenModels& models, const std::vecto
   decode.kv_cache = params.kv_cache;
   torch::Tensor grid;  // [count, N]
   if (!models.generator->config.causal) {
-    const MaskGitOptions options{params.steps, decode.sampling, params.choice_temperature};
+    const MaskGitOptions options{params.step_count(), decode.sampling, params.choice_temperature};
     GuidedTransformer model(*models.generator, cond, uncond, params.cfg_scale);
     const int64_t n = models.generator->config.image_tokens();
     grid = decode_maskgit(model, torch::zeros({count, n}, torch::kLong), torch::ones({count, n}, torch::kBool), options,
                           generators, callbacks);
-    stats.target_passes += params.steps;
+    stats.target_passes += params.step_count();
   } else if (!models.draft) {
     GuidedTransformer model(*models.generator, cond, uncond, params.cfg_scale);
     grid = decode_autoregressive(model, decode, generators, callbacks, stats);
   } else {
     std::vector<torch::Tensor> rows;
     for (int i = 0; i < count; ++i) {
-      auto row = [&](const Condition& c) { return Condition{c.features.narrow(0, i, 1), c.padding.narrow(0, i, 1)}; };
-      GuidedTransformer target(*models.generator, row(cond), row(uncond), params.cfg_scale);
-      GuidedTransformer draft(*models.draft, row(cond), row(uncond), params.cfg_scale);
+      GuidedTransformer target(*models.generator, cond.rows(i, 1), uncond.rows(i, 1), params.cfg_scale);
+      GuidedTransformer draft(*models.draft, cond.rows(i, 1), uncond.rows(i, 1), params.cfg_scale);
       rows.push_back(decode_speculative(target, draft, params.gamma, decode, generators[size_t(i)],
                                         image_callbacks(callbacks, i, count), stats));
     }

@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "media_io/image.h"
 #include "media_io/tensor_image.h"
+#include "pipelines/text_condition.h"
 
 namespace jl::tokens {
 
@@ -36,11 +37,7 @@ void check_compatible(const models::TokenTransformerImpl& generator, const std::
                 "' has " + std::to_string(tokenizer.config.codebook_size) + " codes on " +
                 std::to_string(tokenizer.config.grid()) + "x" + std::to_string(tokenizer.config.grid()) +
                 "; use the tokenizer it was trained with (--tokenizer)");
-  if (g.text_dim != text_encoder.config.dim || g.text_len != text_encoder.config.max_words)
-    throw Error("generator '" + generator_name + "' reads " + std::to_string(g.text_len) + " text features of size " +
-                std::to_string(g.text_dim) + ", but text encoder '" + text_encoder_name + "' makes " +
-                std::to_string(text_encoder.config.max_words) + " of size " + std::to_string(text_encoder.config.dim) +
-                "; use the text encoder it was trained with (--text-encoder)");
+  check_reads_text(generator_name, g.text_dim, g.text_len, text_encoder, text_encoder_name);
 }
 
 torch::Tensor tokenizer_input(const models::PatchTokenizerImpl& tokenizer, const cv::Mat& pixels) {

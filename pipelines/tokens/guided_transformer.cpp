@@ -2,11 +2,6 @@
 
 namespace jl::tokens {
 
-Condition encode_prompts(models::TextEncoderImpl& encoder, const std::vector<std::string>& prompts) {
-  const models::TextBatch batch = encoder.tokenize(prompts);
-  return {encoder.forward(batch), batch.padding};
-}
-
 GuidedTransformer::GuidedTransformer(models::TokenTransformerImpl& model, const Condition& cond,
                                      const Condition& uncond, double scale)
     : model_(model), scale_(scale), batch_(cond.features.size(0)) {

@@ -5,17 +5,10 @@
 
 #include <torch/torch.h>
 
-#include "models/text_encoder.h"
+#include "pipelines/text_condition.h"
 #include "models/token_transformer.h"
 
 namespace jl::tokens {
-
-struct Condition {
-  torch::Tensor features;  // [B, text_len, text_dim]
-  torch::Tensor padding;   // [B, text_len] bool
-};
-// The text encoder's features for `prompts`, one row each.
-Condition encode_prompts(models::TextEncoderImpl& encoder, const std::vector<std::string>& prompts);
 
 class GuidedTransformer {
  public:
