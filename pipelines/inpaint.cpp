@@ -1,16 +1,38 @@
 #include "pipelines/inpaint.h"
 
-#include <opencv2/imgproc.hpp>
+#include <opencv2/core.hpp>
+#include <sstream>
 
 #include "core/error.h"
 #include "media_io/image.h"
-#include "media_io/tensor_image.h"
-#include "pipelines/tokens/generator_models.h"
-#include "pipelines/tokens/maskgit.h"
+#include "pipelines/diffusion/inpaint_latents.h"
+#include "pipelines/tokens/inpaint_tokens.h"
 
 namespace jl {
 
 namespace {
+
+const std::pair<MaskedContent, const char*> kContents[] = {
+    {MaskedContent::Original, "original"}, {MaskedContent::Fill, "fill"}, {MaskedContent::LatentNoise, "latent_noise"}};
+const std::pair<InpaintArea, const char*> kAreas[] = {{InpaintArea::WholePicture, "whole"},
+                                                      {InpaintArea::OnlyMasked, "only_masked"}};
+
+template <class Enum, size_t N>
+Enum parse_name(const std::pair<Enum, const char*> (&table)[N], const std::string& name, const std::string& flag) {
+  std::string known;
+  for (const auto& [value, n] : table) {
+    if (name == n) return value;
+    known += std::string(known.empty() ? "" : ", ") + n;
+  }
+  throw UsageError("unknown " + flag + " '" + name + "' (choose one of: " + known + ")");
+}
+
+template <class Enum, size_t N>
+const char* name_in(const std::pair<Enum, const char*> (&table)[N], Enum value) {
+  for (const auto& [v, n] : table)
+    if (v == value) return n;
+  return "?";
+}
 
 // The mask as CV_8UC1 0/255 at the image's size.
 cv::Mat read_mask(const std::filesystem::path& path, int width, int height) {
@@ -26,68 +48,73 @@ cv::Mat read_mask(const std::filesystem::path& path, int width, int height) {
 
 }  // namespace
 
+const char* name_of(MaskedContent content) { return name_in(kContents, content); }
+MaskedContent parse_masked_content(const std::string& name) { return parse_name(kContents, name, "--masked-content"); }
+const char* name_of(InpaintArea area) { return name_in(kAreas, area); }
+InpaintArea parse_inpaint_area(const std::string& name) { return parse_name(kAreas, name, "--inpaint-area"); }
+
 void InpaintParams::validate() const {
-  if (image.empty() || mask.empty()) throw UsageError("inpaint: --image and --mask are required");
-  if (generation.method != Txt2ImgMethod::MaskGit)
-    throw UsageError("inpainting with tokens needs --method maskgit (an autoregressive model cannot see the tokens after the hole)");
+  if (image.empty()) throw UsageError("inpaint: --image is required");
+  if (mask.empty() && !outpainting()) throw UsageError("inpaint: give --mask (white = regenerate) or --outpaint L,R,T,B");
+  const bool diffusion = generation.method == Txt2ImgMethod::Diffusion;
+  if (!diffusion && generation.method != Txt2ImgMethod::MaskGit)
+    throw UsageError("inpainting needs --method maskgit or diffusion (an autoregressive model cannot see the tokens after the hole)");
+  const InpaintParams defaults;
+  if (!diffusion && (mask_blur != defaults.mask_blur || masked_content != defaults.masked_content || area != defaults.area ||
+                     only_masked_padding != defaults.only_masked_padding || outpainting()))
+    throw UsageError("--mask-blur, --masked-content, --inpaint-area, --only-masked-padding and --outpaint work with --method diffusion");
+  if (mask_blur < 0 || mask_blur > 64) throw UsageError("--mask-blur must be in 0..64 px");
+  if (only_masked_padding < 0 || only_masked_padding > 4096) throw UsageError("--only-masked-padding must be in 0..4096 px");
+  for (int side : outpaint)
+    if (side < 0 || side > 4096) throw UsageError("--outpaint sides must be in 0..4096 px");
+  if (!generation.init_image.empty()) throw UsageError("inpaint: --image is the picture to start from; --init-image is for txt2img");
   generation.validate();
 }
 
 std::string InpaintParams::to_string() const {
-  return generation.to_string() + ", Inpaint: " + image.filename().string() + " mask " + mask.filename().string();
+  std::ostringstream out;
+  out << generation.to_string() << ", Inpaint: " << image.filename().string();
+  if (!mask.empty()) out << " mask " << mask.filename().string();
+  if (generation.method == Txt2ImgMethod::Diffusion) {
+    out << ", Denoising strength: " << generation.strength << ", Mask blur: " << mask_blur
+        << ", Masked content: " << name_of(masked_content) << ", Inpaint area: " << name_of(area);
+    if (area == InpaintArea::OnlyMasked) out << ", Only masked padding: " << only_masked_padding;
+    if (outpainting()) out << ", Outpaint: " << outpaint[0] << "," << outpaint[1] << "," << outpaint[2] << "," << outpaint[3];
+  }
+  return out.str();
+}
+
+std::vector<cv::Mat> inpaint_picture(const cv::Mat& original, const cv::Mat& original_mask, const InpaintParams& params,
+                                     models::ModelStore& store, const Callbacks& callbacks) {
+  cv::Mat picture = original;
+  cv::Mat mask = original_mask.empty() ? cv::Mat::zeros(picture.size(), CV_8UC1) : (original_mask > 0);
+  if (params.outpainting()) {
+    // The new border starts as the picture's edge pixels stretched outwards, and is all masked.
+    const auto [left, right, top, bottom] = params.outpaint;
+    if ((int64_t(picture.cols) + left + right) * (int64_t(picture.rows) + top + bottom) > 64LL * 1024 * 1024)
+      throw Error("--outpaint would make a picture over 64 megapixels; add fewer pixels");
+    cv::copyMakeBorder(picture, picture, top, bottom, left, right, cv::BORDER_REPLICATE);
+    cv::copyMakeBorder(mask, mask, top, bottom, left, right, cv::BORDER_CONSTANT, 255);
+  }
+  if (cv::countNonZero(mask) == 0)
+    throw Error("the mask " + params.mask.string() + " selects nothing (paint the region to regenerate white)");
+  return params.generation.method == Txt2ImgMethod::Diffusion
+             ? diffusion::inpaint_latents(picture, mask, params, store, callbacks)
+             : tokens::inpaint_tokens(picture, mask, params.generation, store, callbacks);
 }
 
 std::vector<GeneratedImage> inpaint(const InpaintParams& params, models::ModelStore& store, const Callbacks& callbacks) {
   params.validate();
-  const Txt2ImgParams& p = params.generation;
-  torch::NoGradGuard no_grad;
   const media::Image original = media::to_rgb8(media::read_image(params.image));
-  const int width = original.width(), height = original.height();
-  const cv::Mat mask = read_mask(params.mask, width, height);
-
-  auto tokenizer = tokens::load_tokenizer(store, p.tokenizer);
-  auto text_encoder = tokens::load_text_encoder(store, p.text_encoder);
-  auto generator = tokens::load_generator(store, p.model_name(), /*causal=*/false);
-  tokens::check_compatible(*generator, p.model_name(), *tokenizer, p.tokenizer, *text_encoder, p.text_encoder);
-
-  // Token grid of the picture, and the tokens whose patch touches the mask: pixel (x, y) lies in
-  // token (x * g / width, y * g / height), the same mapping the nearest-neighbour resize of the
-  // composite below uses.
-  const int64_t g = tokenizer->config.grid(), n = g * g;
-  const torch::Tensor known = tokenizer->encode(tokens::tokenizer_input(*tokenizer, original.pixels)).view({1, n});
-  cv::Mat token_mask = cv::Mat::zeros(int(g), int(g), CV_8UC1);
-  for (int y = 0; y < height; ++y)
-    for (int x = 0; x < width; ++x)
-      if (mask.at<uint8_t>(y, x)) token_mask.at<uint8_t>(int(int64_t(y) * g / height), int(int64_t(x) * g / width)) = 255;
-  if (cv::countNonZero(token_mask) == 0) throw Error("the mask " + params.mask.string() + " selects nothing (paint the region to regenerate white)");
-
-  torch::Tensor unknown = torch::zeros({1, n}, torch::kBool);
-  for (int64_t i = 0; i < n; ++i) unknown[0][i] = token_mask.at<uint8_t>(int(i / g), int(i % g)) != 0;
-
-  const int count = p.count;
-  const Condition cond = encode_prompts(*text_encoder, std::vector<std::string>(size_t(count), p.prompt));
-  const Condition uncond = encode_prompts(*text_encoder, std::vector<std::string>(size_t(count), p.negative_prompt));
-  std::vector<at::Generator> generators = tokens::image_generators(p.seed, count);
-  tokens::GuidedTransformer model(*generator, cond, uncond, p.cfg_scale);
-  tokens::MaskGitOptions options{p.step_count(), {p.temperature, p.top_k, p.top_p}, p.choice_temperature};
-  const torch::Tensor grid = tokens::decode_maskgit(model, known.expand({count, n}).contiguous(),
-                                                    unknown.expand({count, n}).contiguous(), options, generators, callbacks);
-  const torch::Tensor pictures = tokenizer->decode(grid.view({count, g, g}));
-
-  // Composite at the input's size: generated pixels only inside the patch-dilated mask.
-  cv::Mat region;
-  cv::resize(token_mask, region, cv::Size(width, height), 0, 0, cv::INTER_NEAREST);
+  const cv::Mat mask =
+      params.mask.empty() ? cv::Mat() : read_mask(params.mask, original.width(), original.height());
+  const std::vector<cv::Mat> pictures = inpaint_picture(original.pixels, mask, params, store, callbacks);
   std::vector<GeneratedImage> out;
-  for (int i = 0; i < count; ++i) {
-    cv::Mat generated = media::tensor_to_image(pictures[i], media::TensorRange::MinusOneOne);
-    if (generated.cols != width || generated.rows != height)
-      generated = media::resize(media::Image{generated, {}}, width, height).pixels;
-    cv::Mat result = original.pixels.clone();
-    generated.copyTo(result, region);
+  for (size_t i = 0; i < pictures.size(); ++i) {
     InpaintParams one = params;
-    one.generation.seed = p.seed + uint64_t(i);
+    one.generation.seed = params.generation.seed + i;
     one.generation.count = 1;
-    out.push_back({result, one.generation.seed, one.to_string()});
+    out.push_back({pictures[i], one.generation.seed, one.to_string()});
   }
   return out;
 }

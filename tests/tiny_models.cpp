@@ -36,6 +36,18 @@ models::TokenTransformerConfig tiny_transformer_config(bool causal, int dim, int
   return c;
 }
 
+models::UNetDenoiserConfig tiny_denoiser_config() {
+  models::UNetDenoiserConfig c;
+  c.latent_channels = tiny_tokenizer_config().code_dim;
+  c.latent_size = tiny_tokenizer_config().grid();
+  c.channels = {8, 16, 16};
+  c.blocks = 1;
+  c.heads = 2;
+  c.text_dim = tiny_text_encoder_config().dim;
+  c.text_len = tiny_text_encoder_config().max_words;
+  return c;
+}
+
 void randomize(torch::nn::Module& module, uint64_t seed, double scale) {
   torch::manual_seed(seed);
   torch::NoGradGuard no_grad;
@@ -47,7 +59,7 @@ void randomize(torch::nn::Module& module, uint64_t seed, double scale) {
   }
 }
 
-void write_tiny_token_models(const std::filesystem::path& dir) {
+void write_tiny_models(const std::filesystem::path& dir) {
   auto save = [&](torch::nn::Module& module, const std::string& name, const std::string& model, nlohmann::json config) {
     models::CheckpointInfo info;
     info.model = model;
@@ -77,6 +89,9 @@ void write_tiny_token_models(const std::filesystem::path& dir) {
   models::TokenTransformer maskgit(tiny_transformer_config(false));
   randomize(*maskgit, 5, 0.3);
   save(*maskgit, "maskgit", models::kTokenTransformerModel, maskgit->config);
+  models::UNetDenoiser denoiser(tiny_denoiser_config());
+  randomize(*denoiser, 6, 0.1);
+  save(*denoiser, "diffusion", models::kUNetDenoiserModel, denoiser->config);
 }
 
 }  // namespace jl::test

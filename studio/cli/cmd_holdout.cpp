@@ -5,6 +5,7 @@
 #include "models/model_store.h"
 #include "models/patch_tokenizer.h"
 #include "pipelines/holdout_eval.h"
+#include "pipelines/inpaint_eval.h"
 #include "pipelines/tokenizer_eval.h"
 #include "pipelines/tokens/generator_models.h"
 #include "studio/cli/generation_options.h"
@@ -33,6 +34,15 @@ Command add_holdout_command(CLI::App& parent, const GlobalOptions& global) {
   t->add_option("--batch", holdout->batch, "Pictures generated together")->capture_default_str();
   t->add_option("--detect-key", holdout->detect_key, "Also test every picture for this watermark key");
 
+  auto inpaint_gen = std::make_shared<GenerationArgs>();
+  auto inpaint_args = std::make_shared<InpaintArgs>();
+  auto inpaint_count = std::make_shared<int>(200);
+  CLI::App* i = command.app->add_subcommand(
+      "inpaint", "For the first --count holdout scenes, mask one object, ask for another color and shape there, judge and PSNR");
+  add_generation_options(*i, *inpaint_gen, /*per_prompt=*/false);
+  add_inpaint_options(*i, *inpaint_args, *inpaint_gen);
+  i->add_option("--count", *inpaint_count, "Holdout scenes (at most 500)")->capture_default_str();
+
   auto tokenizer_name = std::make_shared<std::string>("tokenizer");
   auto tokenizer_count = std::make_shared<int>(500);
   CLI::App* k = command.app->add_subcommand("tokenizer", "Render holdout scenes, reconstruct them through the tokens, judge and PSNR");
@@ -42,7 +52,7 @@ Command add_holdout_command(CLI::App& parent, const GlobalOptions& global) {
   command.run = [=, &global] {
     models::ModelStore store(global.models_dir);
     if (t->parsed()) {
-      finish_generation_args(*gen, global);
+      finish_generation_args(*gen);
       holdout->generation = gen->params;
       const nlohmann::json r = evaluate_txt2img_holdout(*holdout, store, progress_callbacks("holdout txt2img"));
       emit_result(r);
@@ -58,6 +68,20 @@ Command add_holdout_command(CLI::App& parent, const GlobalOptions& global) {
         std::printf("watermark: z > 4 in %.1f%%, |z| >= 4 in %.1f%%, mean z %.2f\n",
                     100 * r["watermark"]["key_detected"].get<double>(), 100 * r["watermark"]["abs_z_over_4"].get<double>(),
                     r["watermark"]["mean_z"].get<double>());
+    } else if (i->parsed()) {
+      finish_generation_args(*inpaint_gen);
+      InpaintEvalParams eval;
+      eval.inpaint = finish_inpaint_args(*inpaint_args, *inpaint_gen);
+      eval.count = *inpaint_count;
+      const nlohmann::json r = evaluate_inpaint_holdout(eval, store, progress_callbacks("holdout inpaint"));
+      emit_result(r);
+      if (console().quiet) return;
+      print_accuracy("overall", {{"passed", r["passed"]}, {"total", r["count"]}, {"accuracy", r["accuracy"]}});
+      print_accuracy("one object", r["one_object"]);
+      print_accuracy("two objects", r["two_object"]);
+      std::printf("PSNR outside the mask: mean %.2f dB, lowest %.2f dB (capped at 100); %.2f images/s\n",
+                  r["psnr_outside_mask"].get<double>(), r["min_psnr_outside_mask"].get<double>(),
+                  r["images_per_second"].get<double>());
     } else {
       auto tokenizer = tokens::load_tokenizer(store, *tokenizer_name);
       const nlohmann::json r = evaluate_tokenizer(*tokenizer, *tokenizer_count, progress_callbacks("holdout tokenizer"));

@@ -7,17 +7,19 @@
 
 namespace jl::cli {
 
+
 Command add_txt2img_command(CLI::App& parent, const GlobalOptions& global) {
   auto args = std::make_shared<GenerationArgs>();
   Command command;
-  command.app = parent.add_subcommand("txt2img", "Text to image with the token generators (ar, ar + speculative, maskgit)");
+  command.app = parent.add_subcommand(
+      "txt2img", "Text to image: autoregressive tokens (ar, ar + speculative), maskgit, or diffusion (also img2img)");
   add_generation_options(*command.app, *args);
   command.run = [args, &global] {
-    finish_generation_args(*args, global);
+    finish_generation_args(*args);
     args->params.validate();
     check_outputs(args->output, args->params.count, global.overwrite);
     models::ModelStore store(global.models_dir);
-    const Txt2ImgResult result = txt2img(args->params, store, progress_callbacks("txt2img"));
+    const Txt2ImgResult result = txt2img(args->params, store, generation_callbacks(*args, "txt2img", global.overwrite));
     write_generated(result.images, *args, global.overwrite, result.stats);
     if (result.stats.contains("acceptance_rate"))
       say("speculative decoding: " + std::to_string(int(100 * result.stats["acceptance_rate"].get<double>() + 0.5)) +
@@ -28,20 +30,21 @@ Command add_txt2img_command(CLI::App& parent, const GlobalOptions& global) {
 
 Command add_inpaint_command(CLI::App& parent, const GlobalOptions& global) {
   auto args = std::make_shared<GenerationArgs>();
-  auto paths = std::make_shared<InpaintParams>();
+  auto region = std::make_shared<InpaintArgs>();
   Command command;
-  command.app = parent.add_subcommand("inpaint", "Regenerate the masked region of a picture for a prompt (maskgit)");
-  command.app->add_option("--image", paths->image, "The picture to edit")->required();
-  command.app->add_option("--mask", paths->mask, "Same size; white = regenerate")->required();
+  command.app = parent.add_subcommand("inpaint", "Regenerate the masked region of a picture for a prompt, or extend it (maskgit, diffusion)");
+  command.app->add_option("--image", region->params.image, "The picture to edit")->required();
+  command.app->add_option("--mask", region->params.mask, "Same size; white = regenerate (optional with --outpaint)");
   add_generation_options(*command.app, *args);
-  command.run = [args, paths, &global] {
-    finish_generation_args(*args, global);
-    InpaintParams params = *paths;
-    params.generation = args->params;
+  add_inpaint_options(*command.app, *region, *args);
+  command.run = [args, region, &global] {
+    finish_generation_args(*args);
+    const InpaintParams params = finish_inpaint_args(*region, *args);
     params.validate();
     check_outputs(args->output, params.generation.count, global.overwrite);
     models::ModelStore store(global.models_dir);
-    write_generated(inpaint(params, store, progress_callbacks("inpaint")), *args, global.overwrite, nlohmann::json::object());
+    write_generated(inpaint(params, store, generation_callbacks(*args, "inpaint", global.overwrite)), *args,
+                    global.overwrite, nlohmann::json::object());
   };
   return command;
 }

@@ -1,5 +1,8 @@
 #include "studio/cli/generation_options.h"
 
+#include <array>
+#include <sstream>
+
 #include "core/atomic_file.h"
 #include "core/console.h"
 #include "media_io/image.h"
@@ -14,6 +17,7 @@ void add_generation_options(CLI::App& app, GenerationArgs& args, bool per_prompt
   std::string methods;
   for (const std::string& m : txt2img_method_names()) methods += (methods.empty() ? "" : "|") + m;
   if (per_prompt) {
+    app.add_option("--init-image", p.init_image, "diffusion: img2img, start from this picture (resized to 64x64)");
     app.add_option("--prompt", p.prompt, "What to draw, in the ShapeWorld grammar (docs/world.md)")->required();
     app.add_option("-n,--count", p.count, "How many images; image i uses seed + i")->capture_default_str();
     app.add_option("--seed", p.seed, "Seed")->capture_default_str()->check(CLI::NonNegativeNumber);
@@ -29,7 +33,14 @@ void add_generation_options(CLI::App& app, GenerationArgs& args, bool per_prompt
   app.add_option("--temperature", p.temperature, "Sampling temperature (0: greedy)")->capture_default_str();
   app.add_option("--top-k", p.top_k, "Keep the k likeliest tokens (0: all)")->capture_default_str();
   app.add_option("--top-p", p.top_p, "Nucleus sampling threshold (1: off)")->capture_default_str();
-  app.add_option("--steps", p.steps, "maskgit: decoding steps")->capture_default_str();
+  app.add_option("--steps", p.steps, "maskgit: decoding steps (default 8); diffusion: sampler steps (default 20)");
+  std::string samplers;
+  for (const std::string& name : samplers::sampler_names()) samplers += (samplers.empty() ? "" : "|") + name;
+  app.add_option("--sampler", args.sampler, "diffusion: " + samplers)->capture_default_str();
+  app.add_option("--eta", p.eta, "diffusion, ddim: noise per step (0 deterministic, 1 as DDPM)")->capture_default_str();
+  app.add_option("--strength", p.strength, "diffusion: how much of the start picture is redrawn (img2img, inpaint)")
+      ->capture_default_str();
+  app.add_option("--preview-dir", args.preview_dir, "diffusion: write the first image's predicted picture at every step here");
   app.add_option("--choice-temperature", p.choice_temperature, "maskgit: confidence noise at the first step")
       ->capture_default_str();
   app.add_flag("--no-kv-cache", [&p](int64_t) { p.kv_cache = false; },
@@ -41,8 +52,79 @@ void add_generation_options(CLI::App& app, GenerationArgs& args, bool per_prompt
   app.add_option("--text-encoder", p.text_encoder, "Text encoder checkpoint")->capture_default_str();
 }
 
-void finish_generation_args(GenerationArgs& args, const GlobalOptions&) {
+void finish_generation_args(GenerationArgs& args) {
   args.params.method = parse_txt2img_method(args.method);
+  args.params.sampler = samplers::parse_sampler(args.sampler);
+  if (!args.preview_dir.empty() && args.params.method != Txt2ImgMethod::Diffusion)
+    throw UsageError("--preview-dir works with --method diffusion");
+}
+
+Callbacks generation_callbacks(const GenerationArgs& args, const std::string& label, bool overwrite) {
+  Callbacks callbacks = progress_callbacks(label);
+  if (args.preview_dir.empty()) return callbacks;
+  std::error_code ec;
+  std::filesystem::create_directories(args.preview_dir, ec);
+  if (!std::filesystem::is_directory(args.preview_dir))
+    throw Error("--preview-dir " + args.preview_dir.string() + " is not a folder and cannot be made one");
+  const auto bar = callbacks.progress;
+  const std::filesystem::path dir = args.preview_dir;
+  callbacks.progress = [bar, dir, overwrite](int64_t step, int64_t total, const cv::Mat* preview) {
+    bar(step, total, preview);
+    if (!preview) return;
+    char name[32];
+    std::snprintf(name, sizeof name, "step-%03lld.png", static_cast<long long>(step));
+    media::write_image(dir / name, media::Image{*preview, {}}, {95, overwrite});
+  };
+  return callbacks;
+}
+
+namespace {
+
+// "L,R,T,B" pixels (one number: the same on every side).
+std::array<int, 4> parse_outpaint(const std::string& text) {
+  std::array<int, 4> sides{};
+  std::istringstream in(text);
+  std::string part;
+  int n = 0;
+  while (std::getline(in, part, ',')) {
+    size_t used = 0;
+    int value = -1;
+    try {
+      value = std::stoi(part, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (n == 4 || used != part.size() || value < 0)
+      throw UsageError("--outpaint takes L,R,T,B pixel counts (e.g. 16,16,0,0), got '" + text + "'");
+    sides[size_t(n++)] = value;
+  }
+  if (n == 1) sides.fill(sides[0]);
+  else if (n != 4) throw UsageError("--outpaint takes L,R,T,B pixel counts (e.g. 16,16,0,0), got '" + text + "'");
+  return sides;
+}
+
+}  // namespace
+
+void add_inpaint_options(CLI::App& app, InpaintArgs& args, GenerationArgs& generation) {
+  generation.params.strength = 1;  // inpainting redraws the masked area from noise unless told otherwise
+  InpaintParams& p = args.params;
+  app.add_option("--mask-blur", p.mask_blur, "diffusion: soft edge of the composite, Gaussian sigma in px")->capture_default_str();
+  app.add_option("--masked-content", args.masked_content, "diffusion: start of the masked area: original|fill|latent_noise")
+      ->capture_default_str();
+  app.add_option("--inpaint-area", args.area, "diffusion: whole (the picture) or only_masked (its box, redrawn at the model's size)")
+      ->capture_default_str();
+  app.add_option("--only-masked-padding", p.only_masked_padding, "diffusion, only_masked: px of context around the mask")
+      ->capture_default_str();
+  app.add_option("--outpaint", args.outpaint, "diffusion: extend the canvas by L,R,T,B px (or one number for all) and fill it");
+}
+
+InpaintParams finish_inpaint_args(const InpaintArgs& args, const GenerationArgs& generation) {
+  InpaintParams params = args.params;
+  params.generation = generation.params;
+  params.masked_content = parse_masked_content(args.masked_content);
+  params.area = parse_inpaint_area(args.area);
+  if (!args.outpaint.empty()) params.outpaint = parse_outpaint(args.outpaint);
+  return params;
 }
 
 std::filesystem::path numbered_output(const std::filesystem::path& output, int index, int count) {

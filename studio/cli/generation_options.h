@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "pipelines/inpaint.h"
 #include "pipelines/txt2img.h"
 #include "studio/cli/commands.h"
 
@@ -16,15 +17,32 @@ namespace jl::cli {
 struct GenerationArgs {
   Txt2ImgParams params;
   std::string method = "maskgit";
+  std::string sampler = "dpmpp_2m";
   std::filesystem::path output;
+  std::filesystem::path preview_dir;  // diffusion: image 0's predicted clean picture at every step
   bool judge = false;  // judge every output against the prompt and report the verdict
 };
 
 // `per_prompt`: also --prompt, --negative-prompt, -n, --seed, -o and --judge (not for holdout runs,
 // which take their prompts and seeds from the list).
 void add_generation_options(CLI::App& app, GenerationArgs& args, bool per_prompt = true);
-// Fills params.method from the --method text (UsageError for an unknown name).
-void finish_generation_args(GenerationArgs& args, const GlobalOptions& global);
+// Fills params.method and params.sampler from their names (UsageError for an unknown one).
+void finish_generation_args(GenerationArgs& args);
+// The progress bar, plus the previews written to --preview-dir (step-001.png, ...) when given.
+Callbacks generation_callbacks(const GenerationArgs& args, const std::string& label, bool overwrite);
+
+// Inpainting's own flags (diffusion: --mask-blur, --masked-content, --inpaint-area,
+// --only-masked-padding, --outpaint), shared by `inpaint` and `holdout inpaint`.
+struct InpaintArgs {
+  InpaintParams params;
+  std::string masked_content = "original";
+  std::string area = "whole";
+  std::string outpaint;
+};
+// Also makes --strength default to 1 (the masked area redrawn from noise).
+void add_inpaint_options(CLI::App& app, InpaintArgs& args, GenerationArgs& generation);
+// The params with the generation settings and the parsed names (UsageError for a bad one).
+InpaintParams finish_inpaint_args(const InpaintArgs& args, const GenerationArgs& generation);
 
 // Where image i of `count` goes: the output itself for one image, NAME-i.EXT for several.
 std::filesystem::path numbered_output(const std::filesystem::path& output, int index, int count);

@@ -1,5 +1,6 @@
-// The token generators from the command line on tiny checkpoints: outputs with their parameters,
-// numbered outputs, refusals, the watermark detector, and inpainting.
+// The generators from the command line on tiny checkpoints: outputs with their parameters, numbered
+// outputs, refusals, the watermark detector, inpainting; diffusion with previews, img2img, inpainting
+// controls and outpainting.
 #include <catch2/catch.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -15,7 +16,7 @@ namespace fs = std::filesystem;
 
 TEST_CASE("cli txt2img, inpaint and watermark detect on tiny models", "[cli]") {
   TempDir dir;
-  test::write_tiny_token_models(dir.path());
+  test::write_tiny_models(dir.path());
   const std::string models = " --models-dir '" + dir.path().string() + "'";
   std::string out;
 
@@ -75,4 +76,39 @@ TEST_CASE("cli txt2img, inpaint and watermark detect on tiny models", "[cli]") {
   const cv::Mat result_pixels = media::read_image(dir / "out.png").pixels;
   CHECK(cv::norm(result_pixels(cv::Rect(0, 0, 64, 16)), picture(cv::Rect(0, 0, 64, 16)), cv::NORM_INF) == 0);
   CHECK(cv::norm(result_pixels(cv::Rect(0, 32, 64, 32)), picture(cv::Rect(0, 32, 64, 32)), cv::NORM_INF) == 0);
+
+  // Diffusion: previews of every step, img2img, inpainting with its controls, outpainting.
+  REQUIRE(run_jielong("txt2img --method diffusion --sampler ddim --steps 3 --prompt 'a red circle' --preview-dir '" +
+                          (dir / "previews").string() + "' -o '" + (dir / "d.png").string() + "'" + models,
+                      &out) == 0);
+  CHECK_THAT(media::read_image(dir / "d.png").text.at("parameters"), Contains("Sampler: DDIM") && Contains("Steps: 3"));
+  CHECK(fs::exists(dir / "previews" / "step-001.png"));
+  CHECK(fs::exists(dir / "previews" / "step-003.png"));
+  REQUIRE(run_jielong("txt2img --method diffusion --steps 2 --prompt 'a red circle' --init-image '" + (dir / "in.png").string() +
+                          "' --strength 0.5 -o '" + (dir / "i2i.png").string() + "'" + models,
+                      &out) == 0);
+  REQUIRE(run_jielong("inpaint --method diffusion --steps 2 --image '" + (dir / "in.png").string() + "' --mask '" +
+                          (dir / "mask.png").string() + "' --mask-blur 0 --masked-content fill --inpaint-area only_masked" +
+                          " --prompt 'a green square' -o '" + (dir / "dout.png").string() + "'" + models,
+                      &out) == 0);
+  const cv::Mat inpainted = media::read_image(dir / "dout.png").pixels;
+  CHECK(cv::norm(inpainted(cv::Rect(0, 40, 64, 24)), picture(cv::Rect(0, 40, 64, 24)), cv::NORM_INF) == 0);
+  CHECK_THAT(media::read_image(dir / "dout.png").text.at("parameters"), Contains("Inpaint area: only_masked"));
+  REQUIRE(run_jielong("inpaint --method diffusion --steps 2 --image '" + (dir / "in.png").string() +
+                          "' --outpaint 8,8,0,16 --prompt 'a green square' -o '" + (dir / "wide.png").string() + "'" + models,
+                      &out) == 0);
+  CHECK(media::read_image(dir / "wide.png").width() == 80);
+  CHECK(media::read_image(dir / "wide.png").height() == 80);
+  CHECK(run_jielong("inpaint --method diffusion --image '" + (dir / "in.png").string() + "' --outpaint 8,8 --prompt 'a red circle' -o '" +
+                        (dir / "bad.png").string() + "'" + models,
+                    &out) == 2);
+  CHECK_THAT(out, Contains("--outpaint takes L,R,T,B"));
+  CHECK(run_jielong("txt2img --method diffusion --sampler heun --prompt 'a red circle' -o '" + (dir / "bad.png").string() + "'" + models,
+                    &out) == 2);
+  CHECK_THAT(out, Contains("unknown sampler 'heun'"));
+  CHECK(run_jielong("inpaint --method maskgit --mask-blur 4 --image '" + (dir / "in.png").string() + "' --mask '" +
+                        (dir / "mask.png").string() + "' --prompt 'a red circle' -o '" + (dir / "bad.png").string() + "'" + models,
+                    &out) == 2);
+  CHECK_THAT(out, Contains("work with --method diffusion"));
+  CHECK_FALSE(fs::exists(dir / "bad.png"));
 }

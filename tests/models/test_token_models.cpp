@@ -132,7 +132,7 @@ TEST_CASE("token transformer: KV-cache decoding equals full recomputation", "[mo
 
 TEST_CASE("token model checkpoints: self-describing, strict, and mismatches named", "[models]") {
   TempDir dir;
-  test::write_tiny_token_models(dir.path());
+  test::write_tiny_models(dir.path());
   const auto tokenizer = models::load_patch_tokenizer(dir / "tokenizer.safetensors");
   CHECK(tokenizer->config.codebook_size == 32);
   const auto ar = models::load_token_transformer(dir / "ar.safetensors");

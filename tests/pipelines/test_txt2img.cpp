@@ -30,14 +30,14 @@ bool same_pixels(const cv::Mat& a, const cv::Mat& b) {
 
 TEST_CASE("txt2img: every method, reproducible per seed, with named errors", "[pipelines]") {
   TempDir dir;
-  test::write_tiny_token_models(dir.path());
+  test::write_tiny_models(dir.path());
   models::ModelStore store(dir.path());
   Txt2ImgParams p;
   p.prompt = "a red circle in the top left";
   p.count = 2;
   p.seed = 10;
 
-  for (const char* method : {"ar", "maskgit"}) {
+  for (const char* method : {"ar", "maskgit", "diffusion"}) {
     DYNAMIC_SECTION("method " << method) {
       p.method = parse_txt2img_method(method);
       const Txt2ImgResult first = txt2img(p, store);
@@ -91,7 +91,7 @@ TEST_CASE("txt2img: every method, reproducible per seed, with named errors", "[p
 
 TEST_CASE("token inpainting changes only the patch-dilated mask", "[pipelines]") {
   TempDir dir;
-  test::write_tiny_token_models(dir.path());
+  test::write_tiny_models(dir.path());
   models::ModelStore store(dir.path());
   // Not the model's size: the tokens are made at 64x64, the composite at the input's size.
   const cv::Mat picture = test::test_pattern(80, 72, 3);

@@ -103,7 +103,7 @@ TEST_CASE("train: bad parameters are named", "[training]") {
 
 TEST_CASE("train text, ar, ar-draft and maskgit on tiny models", "[training]") {
   TempDir dir;
-  test::write_tiny_token_models(dir.path());
+  test::write_tiny_models(dir.path());
   training::TrainParams text = tiny("text", dir, "text");
   text.model_config = {{"dim", 16}, {"layers", 1}, {"heads", 2}};
   CHECK(training::train(text).contains("all_attributes_right"));
