@@ -111,4 +111,9 @@ TEST_CASE("cli txt2img, inpaint and watermark detect on tiny models", "[cli]") {
                     &out) == 2);
   CHECK_THAT(out, Contains("work with --method diffusion"));
   CHECK_FALSE(fs::exists(dir / "bad.png"));
+
+  // The inpainting benchmark runs on any generator (here 2 scenes on the tiny ones).
+  REQUIRE(run_jielong("holdout inpaint --method diffusion --steps 2 --count 2 --json" + models, &out) == 0);
+  CHECK(test::last_json(out)["count"] == 2);
+  CHECK(test::last_json(out)["psnr_outside_mask"].get<double>() > 20);
 }

@@ -12,6 +12,8 @@
 #include "models/model_store.h"
 #include "pipelines/diffusion/denoise.h"
 #include "pipelines/inpaint.h"
+#include "pipelines/inpaint_eval.h"
+#include "world/holdout.h"
 #include "pipelines/tokens/sampling.h"
 #include "pipelines/txt2img.h"
 #include "test_util.h"
@@ -197,4 +199,23 @@ TEST_CASE("inpainting: bad masks and options are named", "[pipelines]") {
   CHECK_THROWS_WITH(inpaint(p, f.store), Contains("needs --method maskgit or diffusion"));
   CHECK_THROWS_WITH(parse_masked_content("blur"), Contains("original, fill, latent_noise"));
   CHECK_THROWS_WITH(parse_inpaint_area("some"), Contains("whole, only_masked"));
+}
+
+TEST_CASE("inpainting benchmark cases: one object gets a new color and shape, under its mask", "[pipelines]") {
+  for (int i = 0; i < 40; ++i) {
+    const InpaintCase edit = inpaint_case(i, 64);
+    const world::SceneSpec& before = world::holdout_images()[size_t(i)];
+    REQUIRE(edit.spec.objects.size() == before.objects.size());
+    const size_t k = size_t(i) % before.objects.size();
+    CHECK(edit.spec.objects[k].color != before.objects[k].color);
+    CHECK(edit.spec.objects[k].shape != before.objects[k].shape);
+    CHECK(edit.spec.relation == before.relation);
+    CHECK(edit.spec.background == before.background);
+    if (before.objects.size() == 2) CHECK_FALSE(edit.spec.objects[0] == edit.spec.objects[1]);
+    // The mask covers the object: outside it the picture shows only the background and the other object.
+    const int masked = cv::countNonZero(edit.mask);
+    CHECK(masked >= 14 * 14);
+    CHECK(masked < 40 * 40);
+  }
+  CHECK(inpaint_case(3, 64).mask.size() == cv::Size(64, 64));
 }

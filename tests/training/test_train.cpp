@@ -8,6 +8,7 @@
 #include "models/checkpoint.h"
 #include "models/patch_tokenizer.h"
 #include "models/token_transformer.h"
+#include "models/unet_denoiser.h"
 #include "test_util.h"
 #include "tiny_models.h"
 #include "training/train.h"
@@ -125,4 +126,27 @@ TEST_CASE("train text, ar, ar-draft and maskgit on tiny models", "[training]") {
       CHECK(models::Checkpoint(p.run_dir / "raw.safetensors").view("head.weight").dtype == jl::st::DType::F32);
     }
   }
+}
+
+TEST_CASE("train diffusion on a tiny model", "[training]") {
+  TempDir dir;
+  test::write_tiny_models(dir.path());
+  training::TrainParams p = tiny("diffusion", dir, "denoiser");
+  p.model_config = {{"channels", {8, 8}}, {"blocks", 1}, {"heads", 2}, {"self_attention", {1}}};
+  const nlohmann::json eval = training::train(p);
+  CHECK(eval.contains("accuracy"));
+  const auto model = models::load_unet_denoiser(p.output);
+  CHECK(model->config.latent_channels == test::tiny_tokenizer_config().code_dim);  // from the tokenizer
+  CHECK(model->config.text_dim == test::tiny_text_encoder_config().dim);           // from the text encoder
+  CHECK(models::read_checkpoint_info(p.output).extra.at("tokenizer") == "tokenizer");
+  CHECK(models::Checkpoint(p.output).view("output.weight").dtype == jl::st::DType::F16);
+  // Resuming continues the same run.
+  p.resume = true;
+  p.steps += 2;
+  training::train(p);
+  CHECK(models::read_checkpoint_info(p.output).step == p.steps);
+  p.model_config = {{"channels", {8, 8}}, {"blocks", 1}, {"heads", 2}, {"self_attention", {4}}};
+  p.resume = false;
+  p.overwrite = true;
+  CHECK_THROWS_WITH(training::train(p), Contains("self_attention lists levels 0..1"));
 }
