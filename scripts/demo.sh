@@ -52,14 +52,15 @@ for prompt in "a small red circle in the top left on a black background" \
 done
 run world sample --n 8 --out "$out/world/sample" --size 64 --seed 1
 
-# The token generators on the shipped models (assets/models): the same prompts with each method,
-# every output read back by the judge; then an inpainting edit and a watermark round trip.
+# The generators on the shipped models (assets/models): the same prompts with each method, every
+# output read back by the judge; then inpainting edits (MaskGIT and diffusion), an outpainting and a
+# watermark round trip.
 mkdir -p "$out/txt2img"
 prompts=("a small red circle in the top left on a black background"
          "a blue star to the left of an orange cross"
          "a large yellow square in the center on a gray background"
          "a green triangle above a purple diamond on a white background")
-for method in maskgit ar ar+draft; do
+for method in maskgit ar ar+draft diffusion; do
   flags=(--method "${method%%+*}"); [[ "$method" == *draft ]] && flags+=(--draft ar_draft)
   for i in "${!prompts[@]}"; do
     run txt2img "${flags[@]}" --prompt "${prompts[$i]}" --seed "$i" --judge -o "$out/txt2img/${method/+/_}_$i.png"
@@ -71,6 +72,14 @@ run world render --prompt "a small red circle in the top left on a white backgro
 run world render --prompt "a large yellow square in the bottom left on a black background" -o "$out/txt2img/mask.png" --seed 1
 run inpaint --image "$out/txt2img/scene.png" --mask "$out/txt2img/mask.png" \
     --prompt "a red circle above a blue star on a white background" -o "$out/txt2img/inpainted.png" --judge
+# Diffusion: the predicted picture of every step of one render, then the same scene inpainted with
+# diffusion (before: scene.png, mask: mask.png, after: inpainted_diffusion.png) and outpainted.
+run txt2img --method diffusion --sampler ddim --prompt "a cyan cross above a red star" --seed 3 \
+    --preview-dir "$out/txt2img/diffusion_steps" -o "$out/txt2img/diffusion_steps.png" --judge
+run inpaint --method diffusion --image "$out/txt2img/scene.png" --mask "$out/txt2img/mask.png" \
+    --prompt "a red circle above a blue star on a white background" -o "$out/txt2img/inpainted_diffusion.png" --judge
+run inpaint --method diffusion --image "$out/txt2img/scene.png" --outpaint 16,16,0,0 \
+    --prompt "a small red circle on a white background" -o "$out/txt2img/outpainted.png"
 run txt2img --method ar --watermark demo-key --prompt "a pink diamond" -o "$out/txt2img/watermarked.png"
 "$jielong" watermark detect "$out/txt2img/watermarked.png" --key demo-key >&2
 "$jielong" watermark detect "$out/txt2img/ar_0.png" --key demo-key >&2
