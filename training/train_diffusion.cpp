@@ -9,8 +9,8 @@
 #include "models/model_store.h"
 #include "models/runtime.h"
 #include "pipelines/diffusion/generate.h"
-#include "pipelines/holdout_eval.h"
 #include "pipelines/tokens/generator_models.h"
+#include "training/generator_training.h"
 #include "training/trainers.h"
 #include "training/training_run.h"
 #include "world/dataset.h"
@@ -33,13 +33,13 @@ nlohmann::json train_diffusion(const TrainParams& params, const Callbacks& callb
 
   // The tokenizer and the text encoder fix the latent and text shapes; the rest is the defaults with
   // --model-config on top.
-  nlohmann::json overrides = models::UNetDenoiserConfig{};
-  overrides["latent_channels"] = frozen.tokenizer->config.code_dim;
-  overrides["latent_size"] = frozen.tokenizer->config.grid();
-  overrides["text_dim"] = frozen.text_encoder->config.dim;
-  overrides["text_len"] = frozen.text_encoder->config.max_words;
-  for (const auto& [key, value] : params.model_config.items()) overrides[key] = value;
-  const auto config = config_with_overrides<models::UNetDenoiserConfig>(overrides);
+  const auto config = config_with_overrides<models::UNetDenoiserConfig>(generator_config_json(
+      models::UNetDenoiserConfig{},
+      {{"latent_channels", frozen.tokenizer->config.code_dim},
+       {"latent_size", frozen.tokenizer->config.grid()},
+       {"text_dim", frozen.text_encoder->config.dim},
+       {"text_len", frozen.text_encoder->config.max_words}},
+      params));
 
   torch::manual_seed(params.seed);
   auto model = std::make_shared<models::UNetDenoiserImpl>(config);
@@ -48,27 +48,16 @@ nlohmann::json train_diffusion(const TrainParams& params, const Callbacks& callb
   const samplers::NoiseSchedule schedule = frozen.schedule();
   torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(params.lr).weight_decay(0.01));
 
-  models::CheckpointInfo info;
-  info.model = models::kUNetDenoiserModel;
-  info.config = config;
-  info.command = params.command;
-  info.dataset = "ShapeWorld v1 renders at " + std::to_string(frozen.tokenizer->config.image_size) +
-                 "px, streamed (seed " + std::to_string(params.seed) + "), as latents of '" + params.tokenizer +
-                 "', captions encoded by '" + params.text_encoder + "'";
-  info.extra["tokenizer"] = params.tokenizer;
-  info.extra["text_encoder"] = params.text_encoder;
+  const models::CheckpointInfo info = generator_info(params, models::kUNetDenoiserModel, config,
+                                                     frozen.tokenizer->config.image_size, "as latents of");
   TrainingRun run(params, *model, optimizer, info, callbacks, kEmaDecay);
   run.half_checkpoint = true;
 
   Txt2ImgParams sampling;  // the defaults users get
   sampling.method = Txt2ImgMethod::Diffusion;
-  run.evaluate = [&] {
-    nlohmann::json report = evaluate_holdout(params.eval_count, 50, [&](const std::vector<std::string>& prompts, uint64_t seed) {
-      return diffusion::generate_images(frozen, prompts, sampling, seed, {});
-    });
-    report.erase("failures");
-    return report;
-  };
+  run.evaluate = holdout_evaluation(params, [&](const std::vector<std::string>& prompts, uint64_t seed) {
+    return diffusion::generate_images(frozen, prompts, sampling, seed, {});
+  });
 
   world::DatasetOptions data;
   data.size = frozen.tokenizer->config.image_size;

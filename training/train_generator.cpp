@@ -9,9 +9,9 @@
 // world judge scores them.
 #include "models/model_store.h"
 #include "models/runtime.h"
-#include "pipelines/holdout_eval.h"
 #include "pipelines/tokens/generate.h"
 #include "pipelines/tokens/generator_models.h"
+#include "training/generator_training.h"
 #include "training/trainers.h"
 #include "training/training_run.h"
 #include "world/dataset.h"
@@ -54,13 +54,13 @@ nlohmann::json train_generator(const TrainParams& params, const Callbacks& callb
 
   // The tokenizer and text encoder fix the vocabulary, grid and text shapes; the rest is the task's
   // defaults with --model-config on top.
-  nlohmann::json overrides = base_config(params.task);
-  overrides["vocab"] = frozen.tokenizer->config.codebook_size;
-  overrides["grid"] = frozen.tokenizer->config.grid();
-  overrides["text_dim"] = frozen.text_encoder->config.dim;
-  overrides["text_len"] = frozen.text_encoder->config.max_words;
-  for (const auto& [key, value] : params.model_config.items()) overrides[key] = value;
-  const auto config = config_with_overrides<models::TokenTransformerConfig>(overrides);
+  const auto config = config_with_overrides<models::TokenTransformerConfig>(generator_config_json(
+      base_config(params.task),
+      {{"vocab", frozen.tokenizer->config.codebook_size},
+       {"grid", frozen.tokenizer->config.grid()},
+       {"text_dim", frozen.text_encoder->config.dim},
+       {"text_len", frozen.text_encoder->config.max_words}},
+      params));
 
   torch::manual_seed(params.seed);
   auto model = std::make_shared<models::TokenTransformerImpl>(config);
@@ -68,28 +68,17 @@ nlohmann::json train_generator(const TrainParams& params, const Callbacks& callb
   torch::optim::AdamW optimizer(model->parameters(),
                                 torch::optim::AdamWOptions(params.lr).betas({0.9, 0.95}).weight_decay(0.05));
 
-  models::CheckpointInfo info;
-  info.model = models::kTokenTransformerModel;
-  info.config = config;
-  info.command = params.command;
-  info.dataset = "ShapeWorld v1 renders at " + std::to_string(frozen.tokenizer->config.image_size) +
-                 "px, streamed (seed " + std::to_string(params.seed) + "), tokenized by '" + params.tokenizer +
-                 "', captions encoded by '" + params.text_encoder + "'";
-  info.extra["tokenizer"] = params.tokenizer;
-  info.extra["text_encoder"] = params.text_encoder;
+  const models::CheckpointInfo info = generator_info(params, models::kTokenTransformerModel, config,
+                                                     frozen.tokenizer->config.image_size, "tokenized by");
   TrainingRun run(params, *model, optimizer, info, callbacks, kEmaDecay);
   run.half_checkpoint = true;  // the shipped AR model would pass the 25 MB cap in float32
 
   Txt2ImgParams sampling;  // the defaults users get
   sampling.method = config.causal ? Txt2ImgMethod::Ar : Txt2ImgMethod::MaskGit;
-  run.evaluate = [&] {
-    tokens::DecodeStats stats;
-    nlohmann::json report = evaluate_holdout(params.eval_count, 50, [&](const std::vector<std::string>& prompts, uint64_t seed) {
-      return tokens::generate_images(frozen, prompts, sampling, seed, {}, stats);
-    });
-    report.erase("failures");
-    return report;
-  };
+  tokens::DecodeStats stats;
+  run.evaluate = holdout_evaluation(params, [&](const std::vector<std::string>& prompts, uint64_t seed) {
+    return tokens::generate_images(frozen, prompts, sampling, seed, {}, stats);
+  });
 
   world::DatasetOptions data;
   data.size = frozen.tokenizer->config.image_size;

@@ -1,0 +1,28 @@
+// What the trainers of the generators (ar, ar-draft, maskgit, diffusion) share: a model config made
+// of the task's defaults, the shapes the frozen tokenizer and text encoder dictate, and the user's
+// --model-config on top; checkpoint metadata naming those frozen models; and the evaluation at each
+// checkpoint (holdout prompts drawn by the model being trained, judged).
+#pragma once
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "models/checkpoint.h"
+#include "pipelines/holdout_eval.h"
+#include "training/train.h"
+
+namespace jl::training {
+
+// `defaults` with `fixed` (the frozen models' shapes) and then params.model_config applied.
+nlohmann::json generator_config_json(nlohmann::json defaults, const nlohmann::json& fixed, const TrainParams& params);
+
+// Metadata of a generator trained on `image_size` px ShapeWorld scenes seen through the frozen
+// tokenizer (`representation`: e.g. "tokenized by") and text encoder.
+models::CheckpointInfo generator_info(const TrainParams& params, const std::string& model, const nlohmann::json& config,
+                                      int image_size, const std::string& representation);
+
+// The evaluation TrainingRun runs at each checkpoint: params.eval_count holdout prompts, judged.
+std::function<nlohmann::json()> holdout_evaluation(const TrainParams& params, GenerateFn generate);
+
+}  // namespace jl::training
