@@ -3,6 +3,7 @@
 #include <opencv2/core.hpp>
 #include <sstream>
 
+#include "core/enum_names.h"
 #include "core/error.h"
 #include "media_io/image.h"
 #include "pipelines/diffusion/inpaint_latents.h"
@@ -12,27 +13,9 @@ namespace jl {
 
 namespace {
 
-const std::pair<MaskedContent, const char*> kContents[] = {
+const EnumNames<MaskedContent> kContents = {
     {MaskedContent::Original, "original"}, {MaskedContent::Fill, "fill"}, {MaskedContent::LatentNoise, "latent_noise"}};
-const std::pair<InpaintArea, const char*> kAreas[] = {{InpaintArea::WholePicture, "whole"},
-                                                      {InpaintArea::OnlyMasked, "only_masked"}};
-
-template <class Enum, size_t N>
-Enum parse_name(const std::pair<Enum, const char*> (&table)[N], const std::string& name, const std::string& flag) {
-  std::string known;
-  for (const auto& [value, n] : table) {
-    if (name == n) return value;
-    known += std::string(known.empty() ? "" : ", ") + n;
-  }
-  throw UsageError("unknown " + flag + " '" + name + "' (choose one of: " + known + ")");
-}
-
-template <class Enum, size_t N>
-const char* name_in(const std::pair<Enum, const char*> (&table)[N], Enum value) {
-  for (const auto& [v, n] : table)
-    if (v == value) return n;
-  return "?";
-}
+const EnumNames<InpaintArea> kAreas = {{InpaintArea::WholePicture, "whole"}, {InpaintArea::OnlyMasked, "only_masked"}};
 
 // The mask as CV_8UC1 0/255 at the image's size.
 cv::Mat read_mask(const std::filesystem::path& path, int width, int height) {
@@ -49,9 +32,9 @@ cv::Mat read_mask(const std::filesystem::path& path, int width, int height) {
 }  // namespace
 
 const char* name_of(MaskedContent content) { return name_in(kContents, content); }
-MaskedContent parse_masked_content(const std::string& name) { return parse_name(kContents, name, "--masked-content"); }
+MaskedContent parse_masked_content(const std::string& name) { return parse_in(kContents, name, "--masked-content"); }
 const char* name_of(InpaintArea area) { return name_in(kAreas, area); }
-InpaintArea parse_inpaint_area(const std::string& name) { return parse_name(kAreas, name, "--inpaint-area"); }
+InpaintArea parse_inpaint_area(const std::string& name) { return parse_in(kAreas, name, "--inpaint-area"); }
 
 void InpaintParams::validate() const {
   if (image.empty()) throw UsageError("inpaint: --image is required");

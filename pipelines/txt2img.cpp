@@ -3,6 +3,7 @@
 #include <chrono>
 #include <sstream>
 
+#include "core/enum_names.h"
 #include "core/error.h"
 #include "media_io/tensor_image.h"
 #include "pipelines/image_generator.h"
@@ -12,33 +13,19 @@ namespace jl {
 
 namespace {
 
-const std::vector<std::pair<Txt2ImgMethod, std::string>> kMethods = {
+const EnumNames<Txt2ImgMethod> kMethods = {
     {Txt2ImgMethod::Ar, "ar"}, {Txt2ImgMethod::MaskGit, "maskgit"}, {Txt2ImgMethod::Diffusion, "diffusion"}};
 
 }  // namespace
 
-const char* name_of(Txt2ImgMethod method) {
-  for (const auto& [m, name] : kMethods)
-    if (m == method) return name.c_str();
-  return "?";
-}
+const char* name_of(Txt2ImgMethod method) { return name_in(kMethods, method); }
 
 const std::vector<std::string>& txt2img_method_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> out;
-    for (const auto& entry : kMethods) out.push_back(entry.second);
-    return out;
-  }();
+  static const std::vector<std::string> names = names_in(kMethods);
   return names;
 }
 
-Txt2ImgMethod parse_txt2img_method(const std::string& name) {
-  for (const auto& [m, n] : kMethods)
-    if (n == name) return m;
-  std::string known;
-  for (const auto& entry : kMethods) known += (known.empty() ? "" : ", ") + entry.second;
-  throw UsageError("unknown method '" + name + "' (choose one of: " + known + ")");
-}
+Txt2ImgMethod parse_txt2img_method(const std::string& name) { return parse_in(kMethods, name, "method"); }
 
 std::string Txt2ImgParams::model_name() const { return model.empty() ? name_of(method) : model; }
 

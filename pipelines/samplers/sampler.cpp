@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/enum_names.h"
 #include "core/error.h"
 #include "pipelines/samplers/ddim.h"
 #include "pipelines/samplers/ddpm.h"
@@ -12,46 +13,26 @@ namespace jl::samplers {
 
 namespace {
 
-struct Names {
-  SamplerKind kind;
-  const char* name;
-  const char* label;
-};
-const Names kNames[] = {{SamplerKind::Ddpm, "ddpm", "DDPM"},
-                        {SamplerKind::Ddim, "ddim", "DDIM"},
-                        {SamplerKind::EulerAncestral, "euler_a", "Euler a"},
-                        {SamplerKind::DpmPP2M, "dpmpp_2m", "DPM++ 2M Karras"}};
+const EnumNames<SamplerKind> kNames = {{SamplerKind::Ddpm, "ddpm"},
+                                       {SamplerKind::Ddim, "ddim"},
+                                       {SamplerKind::EulerAncestral, "euler_a"},
+                                       {SamplerKind::DpmPP2M, "dpmpp_2m"}};
+const EnumNames<SamplerKind> kLabels = {{SamplerKind::Ddpm, "DDPM"},
+                                        {SamplerKind::Ddim, "DDIM"},
+                                        {SamplerKind::EulerAncestral, "Euler a"},
+                                        {SamplerKind::DpmPP2M, "DPM++ 2M Karras"}};
 
 }  // namespace
 
-const char* name_of(SamplerKind kind) {
-  for (const Names& n : kNames)
-    if (n.kind == kind) return n.name;
-  return "?";
-}
-
-const char* label_of(SamplerKind kind) {
-  for (const Names& n : kNames)
-    if (n.kind == kind) return n.label;
-  return "?";
-}
+const char* name_of(SamplerKind kind) { return name_in(kNames, kind); }
+const char* label_of(SamplerKind kind) { return name_in(kLabels, kind); }
 
 const std::vector<std::string>& sampler_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> out;
-    for (const Names& n : kNames) out.push_back(n.name);
-    return out;
-  }();
+  static const std::vector<std::string> names = names_in(kNames);
   return names;
 }
 
-SamplerKind parse_sampler(const std::string& name) {
-  for (const Names& n : kNames)
-    if (name == n.name) return n.kind;
-  std::string known;
-  for (const Names& n : kNames) known += std::string(known.empty() ? "" : ", ") + n.name;
-  throw UsageError("unknown sampler '" + name + "' (choose one of: " + known + ")");
-}
+SamplerKind parse_sampler(const std::string& name) { return parse_in(kNames, name, "sampler"); }
 
 void Sampler::set_timesteps(int steps) {
   if (steps < 1 || steps > schedule_.train_steps())
