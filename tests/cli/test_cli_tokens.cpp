@@ -84,6 +84,11 @@ TEST_CASE("cli txt2img, inpaint and watermark detect on tiny models", "[cli]") {
   CHECK_THAT(media::read_image(dir / "d.png").text.at("parameters"), Contains("Sampler: DDIM") && Contains("Steps: 3"));
   CHECK(fs::exists(dir / "previews" / "step-001.png"));
   CHECK(fs::exists(dir / "previews" / "step-003.png"));
+  CHECK(run_jielong("txt2img --method diffusion --steps 3 --prompt 'a red circle' --preview-dir '" + (dir / "previews").string() +
+                        "' -o '" + (dir / "d2.png").string() + "'" + models,
+                    &out) == 1);
+  CHECK_THAT(out, Contains("already holds previews"));
+  CHECK_FALSE(fs::exists(dir / "d2.png"));
   REQUIRE(run_jielong("txt2img --method diffusion --steps 2 --prompt 'a red circle' --init-image '" + (dir / "in.png").string() +
                           "' --strength 0.5 -o '" + (dir / "i2i.png").string() + "'" + models,
                       &out) == 0);
