@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "media_io/tensor_image.h"
+#include "pipelines/tokens/sampling.h"
 
 namespace jl::diffusion {
 
@@ -55,7 +56,7 @@ torch::Tensor denoise(const DiffusionModels& models, const Condition& cond, cons
     torch::Tensor output = denoiser.forward(input, time, both.features, both.padding);
     if (guided) {
       const auto halves = output.chunk(2);
-      output = halves[1] + (halves[0] - halves[1]) * options.cfg_scale;
+      output = tokens::guide(halves[0], halves[1], options.cfg_scale);
     }
     const torch::Tensor noise = sampler->stochastic() ? image_noise(shape, generators) : torch::Tensor();
     samplers::StepResult result = sampler->step(output, i, x, noise);

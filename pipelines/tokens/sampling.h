@@ -17,7 +17,8 @@ struct SamplingOptions {
   double top_p = 1.0;        // keep the smallest set whose probability reaches p (1: all)
 };
 
-// uncond + scale * (cond - uncond): scale 1 is the conditional model alone.
+// uncond + scale * (cond - uncond): scale 1 is the conditional model alone (logits here, the
+// denoiser's predictions in diffusion).
 torch::Tensor guide(const torch::Tensor& cond, const torch::Tensor& uncond, double scale);
 
 // Logits [..., V] -> the distribution a draw follows, after temperature, top-k and top-p; for
