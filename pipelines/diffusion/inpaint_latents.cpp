@@ -13,6 +13,9 @@ namespace jl::diffusion {
 
 namespace {
 
+// The largest picture (as area) the denoiser runs over whole: 4x the model's canvas per side.
+constexpr int kMaxWholeSide = 256;
+
 // Below this weight a pixel keeps the input's value exactly (the Gaussian's far tail).
 constexpr float kMinWeight = 1.0f / 512;
 
@@ -68,6 +71,11 @@ std::vector<cv::Mat> inpaint_latents(const cv::Mat& picture, const cv::Mat& mask
     cv::resize(start_redrawn, start_redrawn, work, 0, 0, cv::INTER_AREA);
   } else {
     work = cv::Size((region.width + multiple - 1) / multiple * multiple, (region.height + multiple - 1) / multiple * multiple);
+    if (int64_t(work.width) * work.height > int64_t(kMaxWholeSide) * kMaxWholeSide)
+      throw Error("whole-picture inpainting runs the denoiser over all " + std::to_string(region.width) + "x" +
+                  std::to_string(region.height) + " pixels (its attention grows with the square of the area; at most " +
+                  std::to_string(kMaxWholeSide) + "x" + std::to_string(kMaxWholeSide) +
+                  "): use --inpaint-area only_masked, which redraws the mask's box at the model's size");
     cv::copyMakeBorder(start_pixels, start_pixels, 0, work.height - region.height, 0, work.width - region.width,
                        cv::BORDER_REPLICATE);
     cv::copyMakeBorder(start_redrawn, start_redrawn, 0, work.height - region.height, 0, work.width - region.width,

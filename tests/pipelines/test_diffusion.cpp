@@ -191,6 +191,18 @@ TEST_CASE("inpainting: bad masks and options are named", "[pipelines]") {
   CHECK(cv::norm(result(cv::Rect(40, 40, 24, 24)), original(cv::Rect(40, 40, 24, 24)), cv::NORM_INF) == 0);
   CHECK(cv::norm(result(cv::Rect(14, 14, 12, 12)), original(cv::Rect(14, 14, 12, 12)), cv::NORM_INF) > 0);
 
+  // Whole-picture inpainting has a size limit (the denoiser's attention over all of it); only_masked has none.
+  media::write_image(f.dir / "big.png", media::Image{test::test_pattern(320, 240, 1), {}});
+  cv::Mat big_mask = cv::Mat::zeros(240, 320, CV_8UC1);
+  big_mask(cv::Rect(100, 80, 30, 30)).setTo(255);
+  media::write_image(f.dir / "big_mask.png", media::Image{big_mask, {}});
+  p.image = f.dir / "big.png";
+  p.mask = f.dir / "big_mask.png";
+  CHECK_THROWS_WITH(inpaint(p, f.store), Contains("use --inpaint-area only_masked"));
+  p.area = InpaintArea::OnlyMasked;
+  CHECK(inpaint(p, f.store)[0].rgb.size() == cv::Size(320, 240));
+  p.area = InpaintArea::WholePicture;
+
   p.generation.method = Txt2ImgMethod::MaskGit;
   p.outpaint = {8, 8, 8, 8};
   CHECK_THROWS_WITH(inpaint(p, f.store), Contains("work with --method diffusion"));
