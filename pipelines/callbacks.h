@@ -17,6 +17,9 @@ struct Callbacks {
   // cheaply (nullptr otherwise).
   std::function<void(int64_t step, int64_t total, const cv::Mat* preview)> progress;
   const std::atomic<bool>* cancel = nullptr;
+  // Whether `progress` wants previews: pipelines that must decode one (diffusion) skip that work
+  // when nobody looks (a plain progress bar).
+  bool wants_preview = false;
 
   void report(int64_t step, int64_t total, const cv::Mat* preview = nullptr) const {
     if (progress) progress(step, total, preview);

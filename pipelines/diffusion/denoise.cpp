@@ -61,10 +61,12 @@ torch::Tensor denoise(const DiffusionModels& models, const Condition& cond, cons
     const torch::Tensor noise = sampler->stochastic() ? image_noise(shape, generators) : torch::Tensor();
     samplers::StepResult result = sampler->step(output, i, x, noise);
     x = impose_known(result.prev, i + 1);
-    if (callbacks.progress) {
+    if (callbacks.wants_preview) {
       const cv::Mat preview =
           media::tensor_to_image(models.decode(result.pred_x0.narrow(0, 0, 1))[0], media::TensorRange::MinusOneOne);
       callbacks.report(i - begin + 1, total, &preview);
+    } else {
+      callbacks.report(i - begin + 1, total);
     }
   }
   return x;

@@ -31,7 +31,8 @@ struct Start {
 };
 
 // Latents [B, C, h, w]: `shape` gives B, C, h, w; image b's noise comes from generators[b] alone.
-// The progress callback gets, at each step, image 0's current estimate of the clean picture.
+// The progress callback gets each step; with callbacks.wants_preview also image 0's current estimate
+// of the clean picture (one decoder pass per step).
 torch::Tensor denoise(const DiffusionModels& models, const Condition& cond, const Condition& uncond,
                       const DenoiseOptions& options, const std::vector<int64_t>& shape, const Start& start,
                       std::vector<at::Generator>& generators, const Callbacks& callbacks);

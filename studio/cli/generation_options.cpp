@@ -68,6 +68,7 @@ Callbacks generation_callbacks(const GenerationArgs& args, const std::string& la
     throw Error("--preview-dir " + args.preview_dir.string() + " is not a folder and cannot be made one");
   if (!overwrite && std::filesystem::exists(args.preview_dir / "step-001.png"))
     throw Error("--preview-dir " + args.preview_dir.string() + " already holds previews; pass --overwrite or choose another folder");
+  callbacks.wants_preview = true;
   const auto bar = callbacks.progress;
   const std::filesystem::path dir = args.preview_dir;
   callbacks.progress = [bar, dir, overwrite](int64_t step, int64_t total, const cv::Mat* preview) {

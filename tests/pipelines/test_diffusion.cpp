@@ -71,8 +71,18 @@ TEST_CASE("diffusion: guidance at scale 1 is the conditional prediction; preview
   CHECK(torch::allclose(run(cond, 4.0), alone, 1e-4, 1e-5));
   CHECK_FALSE(torch::allclose(run(other, 4.0), alone, 1e-3, 1e-3));
 
+  int steps = 0;
+  Callbacks bar;  // a plain progress bar: steps reported, no preview decoded
+  bar.progress = [&](int64_t, int64_t, const cv::Mat* preview) {
+    CHECK(preview == nullptr);
+    ++steps;
+  };
+  run(other, 2.0, bar);
+  CHECK(steps == 5);
+
   int previews = 0;
   Callbacks callbacks;
+  callbacks.wants_preview = true;
   callbacks.progress = [&](int64_t step, int64_t total, const cv::Mat* preview) {
     CHECK(total == 5);
     CHECK(step == previews + 1);
