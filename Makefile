@@ -1,14 +1,15 @@
 # Thin wrapper over CMake. The two commands of the README:
 #   make demo   installs what is missing, builds, runs the demo on the shipped models, says where the outputs are
 #   make test   installs what is missing, builds, runs the test suite
-# and: make bench, make asan-test, make build, make deps, make clean.
+# and: make bench, make asan-test, make slurm-test (root: a real Slurm array job, docs/batch.md),
+#      make build, make deps, make clean.
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build demo test bench asan-test clean
+.PHONY: all deps build demo test bench asan-test slurm-test clean
 
 all: build
 
@@ -29,6 +30,9 @@ test: build
 
 bench: build
 	@bench/run.sh $(BUILD)
+
+slurm-test: build
+	@scripts/slurm-test.sh $(BUILD)/studio/jielong
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer, in its own build folder.
 $(ASAN_BUILD)/build.ninja:

@@ -89,13 +89,15 @@ void Progress::draw(bool final_line) {
                             {"elapsed_s", std::round(elapsed * 10) / 10}};
     if (total_ > 0) event["total"] = total_;
     if (std::isfinite(eta)) event["eta_s"] = std::round(eta * 10) / 10;
+    if (!note_.empty()) event["note"] = note_;
     emit_json(event);
     return;
   }
   if (console().quiet) return;
 
   const bool tty = ::isatty(::fileno(out_));
-  std::string counts = std::to_string(done_) + (total_ > 0 ? "/" + std::to_string(total_) : "");
+  std::string counts = std::to_string(done_) + (total_ > 0 ? "/" + std::to_string(total_) : "") +
+                       (note_.empty() ? "" : " (" + note_ + ")");
   char rate_text[32];
   std::snprintf(rate_text, sizeof rate_text, "%.1f/s", rate);
   std::string tail = counts + "  " + rate_text + "  " +

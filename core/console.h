@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 
 namespace jl {
 
@@ -50,6 +51,8 @@ class Progress {
 
   void update(int64_t done);
   void set_total(int64_t total) { total_ = total; }
+  // A short remark drawn after the counts ("2 failed"); also in the JSON events.
+  void set_note(std::string note) { note_ = std::move(note); }
   void finish();
 
  private:
@@ -57,6 +60,7 @@ class Progress {
   void draw(bool final_line);
 
   std::string label_;
+  std::string note_;
   int64_t total_;
   std::FILE* out_;
   double show_after_;

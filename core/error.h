@@ -19,4 +19,10 @@ class UsageError : public Error {
   using Error::Error;
 };
 
+// A run that finished but not everything in it succeeded (a batch with failed items): the CLI exits 3.
+class PartialFailure : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace jl

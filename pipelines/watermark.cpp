@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/hash.h"
 #include "media_io/image.h"
 #include "pipelines/tokens/generator_models.h"
 
@@ -26,9 +27,7 @@ void WatermarkOptions::validate() const {
 }
 
 uint64_t watermark_key_hash(const std::string& key) {
-  uint64_t h = 1469598103934665603ULL;  // FNV-1a
-  for (unsigned char c : key) h = (h ^ c) * 1099511628211ULL;
-  return mix(h);
+  return mix(fnv1a64(key));
 }
 
 bool is_green(uint64_t key_hash, int64_t previous, int64_t token, double gamma) {

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# `make demo`: the studio's main job on what it ships today (no generators yet). Media in and out: real
+# `make demo`: the studio's main job on what it ships today. Media in and out: real
 # sample media from Debian packages (scripts/fetch-samples.sh) through `jielong convert` — video
 # re-encoded, resized, re-timed, trimmed, turned into frames and a GIF and back, a soundtrack added and
 # extracted — and an mp4 -> webm -> mp4 round trip whose frame counts are checked. Then ShapeWorld:
-# prompts rendered and judged, and a small captioned dataset. Outputs go to out/demo/ (replaced on
-# every run).
+# prompts rendered and judged, and a small captioned dataset; the generators on the shipped models;
+# and the example batch job files. Outputs go to out/demo/ (replaced on every run).
 set -euo pipefail
 jielong=${1:-build/studio/jielong}
 out=${DEMO_OUT:-out/demo}
@@ -83,6 +83,13 @@ run inpaint --method diffusion --image "$out/txt2img/scene.png" --outpaint 16,16
 run txt2img --method ar --watermark demo-key --prompt "a pink diamond" -o "$out/txt2img/watermarked.png"
 "$jielong" watermark detect "$out/txt2img/watermarked.png" --key demo-key >&2
 "$jielong" watermark detect "$out/txt2img/ar_0.png" --key demo-key >&2
+
+# Batch: the example job files (a prompt x seed x method grid, judged; inpainting, outpainting, a
+# sampler x steps grid and a convert as JSON Lines), then the grid again: every item is skipped.
+rm -rf "$out/batch"
+run batch examples/grid.json --out "$out/batch"
+run batch examples/edit.jsonl --out "$out/batch"
+run batch examples/grid.json --out "$out/batch"
 
 echo >&2
 echo "demo: outputs are in $(cd "$out" && pwd):" >&2

@@ -2,6 +2,8 @@
 # Installs every Debian package that Jielong Studio's build, tests, demo and benchmarks need, then
 # checks that libtorch's matrix multiply runs on OpenBLAS (Debian's libtorch otherwise falls back to
 # reference BLAS, about 30x slower). Idempotent: apt-get runs only when something is missing.
+#   scripts/install-deps.sh           what the build, tests, demo and benchmarks need
+#   scripts/install-deps.sh --slurm   also Slurm and munge, for `make slurm-test` (docs/batch.md)
 set -euo pipefail
 
 packages=(
@@ -17,6 +19,10 @@ packages=(
   # command line, JSON, tests
   libcli11-dev nlohmann-json3-dev catch2
 )
+
+if [[ "${1:-}" == "--slurm" ]]; then
+  packages+=(slurm-wlm munge)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

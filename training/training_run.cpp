@@ -91,7 +91,10 @@ TrainingRun::TrainingRun(const TrainParams& params, torch::nn::Module& model, to
                     "; delete it to resume with a fresh optimizer");
       }
     } else {
-      say("resume: no optimizer state in " + params_.run_dir.string() + "; the optimizer starts afresh");
+      say("resume: no optimizer state in " + params_.run_dir.string() +
+          "; the optimizer starts afresh, with the learning rate warmed up again over " + std::to_string(params_.warmup) +
+          " steps");
+      rewarm_from_ = step_;
     }
   }
 
@@ -119,6 +122,8 @@ void TrainingRun::schedule_learning_rate() {
     const double progress = std::min(1.0, double(step_ - params_.warmup) / span);
     lr = peak * (0.1 + 0.9 * 0.5 * (1 + std::cos(M_PI * progress)));
   }
+  // A fresh optimizer on trained weights: its first moment estimates are noise, so ease in again.
+  if (rewarm_from_ >= 0 && step_ - rewarm_from_ < params_.warmup) lr *= double(step_ - rewarm_from_ + 1) / params_.warmup;
   for (auto& group : optimizer_.param_groups()) group.options().set_lr(lr);
 }
 

@@ -69,6 +69,7 @@ class TrainingRun {
     ~RunLock();
   } lock_;
   std::chrono::steady_clock::time_point started_, last_save_;
+  int64_t rewarm_from_ = -1;   // resumed without optimizer state at this step: warm up again
   double elapsed_before_ = 0;  // seconds trained before a resume
   std::map<std::string, double> sums_;
   int64_t summed_steps_ = 0;

@@ -33,10 +33,7 @@ Command add_inpaint_command(CLI::App& parent, const GlobalOptions& global) {
   auto region = std::make_shared<InpaintArgs>();
   Command command;
   command.app = parent.add_subcommand("inpaint", "Regenerate the masked region of a picture for a prompt, or extend it (maskgit, diffusion)");
-  command.app->add_option("--image", region->params.image, "The picture to edit")->required();
-  command.app->add_option("--mask", region->params.mask, "Same size; white = regenerate (optional with --outpaint)");
-  add_generation_options(*command.app, *args);
-  add_inpaint_options(*command.app, *region, *args);
+  add_inpaint_command_options(*command.app, *args, *region);
   command.run = [args, region, &global] {
     finish_generation_args(*args);
     const InpaintParams params = finish_inpaint_args(*region, *args);

@@ -4,10 +4,16 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "pipelines/callbacks.h"
+
+namespace jl {
+struct ConvertParams;
+}
 
 namespace jl::cli {
 
@@ -45,6 +51,11 @@ Command add_txt2img_command(CLI::App& parent, const GlobalOptions& global);
 Command add_inpaint_command(CLI::App& parent, const GlobalOptions& global);
 Command add_watermark_command(CLI::App& parent, const GlobalOptions& global);
 Command add_holdout_command(CLI::App& parent, const GlobalOptions& global);
+Command add_batch_command(CLI::App& parent, const GlobalOptions& global);
+
+// The flags of `jielong convert` bound to `params` (the positional inputs land in `inputs`); the
+// command and a batch job's convert task both register them with this.
+void add_convert_options(CLI::App& app, ConvertParams& params, std::vector<std::string>& inputs);
 
 // Progress callbacks that draw a jl::Progress bar on stderr (or JSON events with --json), and whose
 // cancel flag is raised by Ctrl-C / SIGTERM (see install_cancel_handlers).
@@ -54,5 +65,7 @@ Callbacks progress_callbacks(const std::string& label);
 // then delete their temporary files); a second one ends the process at once.
 void install_cancel_handlers();
 bool cancel_requested();
+// The flag those handlers raise, for pipelines that take a cancel pointer.
+const std::atomic<bool>* cancel_signal();
 
 }  // namespace jl::cli

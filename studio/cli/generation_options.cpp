@@ -121,6 +121,13 @@ void add_inpaint_options(CLI::App& app, InpaintArgs& args, GenerationArgs& gener
   app.add_option("--outpaint", args.outpaint, "diffusion: extend the canvas by L,R,T,B px (or one number for all) and fill it");
 }
 
+void add_inpaint_command_options(CLI::App& app, GenerationArgs& generation, InpaintArgs& region) {
+  app.add_option("--image", region.params.image, "The picture to edit")->required();
+  app.add_option("--mask", region.params.mask, "Same size; white = regenerate (optional with --outpaint)");
+  add_generation_options(app, generation);
+  add_inpaint_options(app, region, generation);
+}
+
 InpaintParams finish_inpaint_args(const InpaintArgs& args, const GenerationArgs& generation) {
   InpaintParams params = args.params;
   params.generation = generation.params;
@@ -143,6 +150,18 @@ void check_outputs(const std::filesystem::path& output, int count, bool overwrit
   for (int i = 0; i < count; ++i) check_can_write(numbered_output(output, i, count), overwrite);
 }
 
+void save_generated(const GeneratedImage& image, const std::filesystem::path& path, bool overwrite) {
+  media::write_image(path, media::Image{image.rgb, {{"parameters", image.parameters}}}, {95, overwrite});
+}
+
+nlohmann::json judge_generated(const cv::Mat& rgb, const std::string& prompt, std::string& line) {
+  const world::Judgement verdict = world::judge_image(rgb, world::parse_prompt(prompt));
+  line += verdict.pass ? ": judge PASS" : ": judge FAIL";
+  for (const world::Clause& c : verdict.clauses)
+    if (!c.pass) line += " [" + c.kind + " " + c.asked + ": found " + c.found + "]";
+  return world::to_json(verdict);
+}
+
 void write_generated(const std::vector<GeneratedImage>& images, const GenerationArgs& args, bool overwrite,
                      const nlohmann::json& stats) {
   nlohmann::json outputs = nlohmann::json::array();
@@ -151,16 +170,12 @@ void write_generated(const std::vector<GeneratedImage>& images, const Generation
   for (int i = 0; i < count; ++i) {
     const GeneratedImage& image = images[size_t(i)];
     const auto path = numbered_output(args.output, i, count);
-    media::write_image(path, media::Image{image.rgb, {{"parameters", image.parameters}}}, {95, overwrite});
+    save_generated(image, path, overwrite);
     nlohmann::json entry = {{"output", path.string()}, {"seed", image.seed}};
     std::string line = "wrote " + path.string() + " (seed " + std::to_string(image.seed) + ")";
     if (args.judge && !args.params.prompt.empty()) {
-      const world::Judgement verdict = world::judge_image(image.rgb, world::parse_prompt(args.params.prompt));
-      passed += verdict.pass;
-      entry["judge"] = world::to_json(verdict);
-      line += verdict.pass ? ": judge PASS" : ": judge FAIL";
-      for (const world::Clause& c : verdict.clauses)
-        if (!c.pass) line += " [" + c.kind + " " + c.asked + ": found " + c.found + "]";
+      entry["judge"] = judge_generated(image.rgb, args.params.prompt, line);
+      passed += entry["judge"].value("pass", false);
     }
     outputs.push_back(entry);
     say(line);

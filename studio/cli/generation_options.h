@@ -41,6 +41,9 @@ struct InpaintArgs {
 };
 // Also makes --strength default to 1 (the masked area redrawn from noise).
 void add_inpaint_options(CLI::App& app, InpaintArgs& args, GenerationArgs& generation);
+// Every flag of `jielong inpaint` (--image, --mask, the generation and the inpainting flags); the
+// command and a batch job's inpaint task both register them with this.
+void add_inpaint_command_options(CLI::App& app, GenerationArgs& generation, InpaintArgs& region);
 // The params with the generation settings and the parsed names (UsageError for a bad one).
 InpaintParams finish_inpaint_args(const InpaintArgs& args, const GenerationArgs& generation);
 
@@ -48,6 +51,11 @@ InpaintParams finish_inpaint_args(const InpaintArgs& args, const GenerationArgs&
 std::filesystem::path numbered_output(const std::filesystem::path& output, int index, int count);
 // Refuses early (before any work) when an output exists without --overwrite or its folder is missing.
 void check_outputs(const std::filesystem::path& output, int count, bool overwrite);
+// One generated picture to `path` (PNG with its "parameters" text chunk, or any format by extension).
+void save_generated(const GeneratedImage& image, const std::filesystem::path& path, bool overwrite);
+// The world judge's verdict on a picture for a prompt, as JSON, and " judge PASS" / " judge FAIL
+// [clause asked: found ...]" appended to `line`.
+nlohmann::json judge_generated(const cv::Mat& rgb, const std::string& prompt, std::string& line);
 // Writes the images (PNG with the "parameters" text chunk, or any image format by extension), says
 // where, optionally judges them, and emits the JSON result.
 void write_generated(const std::vector<GeneratedImage>& images, const GenerationArgs& args, bool overwrite,

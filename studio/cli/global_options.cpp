@@ -55,6 +55,8 @@ void install_cancel_handlers() {
 
 bool cancel_requested() { return cancel_flag.load(); }
 
+const std::atomic<bool>* cancel_signal() { return &cancel_flag; }
+
 Callbacks progress_callbacks(const std::string& label) {
   auto bar = std::make_shared<Progress>(label, 0);
   Callbacks callbacks;

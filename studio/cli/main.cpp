@@ -1,5 +1,6 @@
 // jielong: the studio's one binary. Parses the command line, runs the chosen subcommand, and turns
-// every failure into one line on stderr and an exit code: 0 done, 1 failed (jl::Error), 2 bad usage.
+// every failure into one line on stderr and an exit code: 0 done, 1 failed (jl::Error), 2 bad usage,
+// 3 partly failed (a batch with failed items), 130 cancelled.
 #include <cstdio>
 #include <vector>
 
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
       add_watermark_command(app, global),
       add_holdout_command(app, global),
       add_train_command(app, global),
+      add_batch_command(app, global),
   };
 
   try {
@@ -53,6 +55,9 @@ int main(int argc, char** argv) {
     for (const Command& command : commands)
       if (command.app->parsed()) command.run();
     return 0;
+  } catch (const jl::PartialFailure& e) {
+    std::fprintf(stderr, "jielong: %s\n", e.what());
+    return 3;
   } catch (const jl::UsageError& e) {
     std::fprintf(stderr, "jielong: %s\n", e.what());
     return 2;

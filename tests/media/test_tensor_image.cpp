@@ -41,7 +41,7 @@ TEST_CASE("16-bit images map to [0,1] by 65535 and gray/RGBA keep their channels
   CHECK(image_to_tensor(rgba).size(0) == 4);
 }
 
-TEST_CASE("tensor_to_image rounds and clamps; bad shapes are errors", "[media]") {
+TEST_CASE("tensor_to_image rounds and clamps, and bad shapes are errors", "[media]") {
   at::Tensor t = torch::tensor({-0.5f, 0.6f / 255.0f, 1.7f}).reshape({1, 1, 3});
   const cv::Mat m = tensor_to_image(t);
   CHECK(int(m.at<uchar>(0, 0)) == 0);

@@ -52,7 +52,7 @@ int changed_where(const cv::Mat& a, const cv::Mat& b, const cv::Mat& where) {
 
 }  // namespace
 
-TEST_CASE("diffusion: guidance at scale 1 is the conditional prediction; previews at every step", "[pipelines]") {
+TEST_CASE("diffusion: guidance at scale 1 is the conditional prediction, and previews come at every step", "[pipelines]") {
   Fixture f;
   const diffusion::DiffusionModels models = diffusion::load_diffusion_models(f.store, "diffusion", "tokenizer", "text_encoder");
   const Condition cond = encode_prompts(*models.text_encoder, {"a red circle"});
@@ -94,7 +94,7 @@ TEST_CASE("diffusion: guidance at scale 1 is the conditional prediction; preview
   CHECK(previews == 5);
 }
 
-TEST_CASE("diffusion: every sampler is reproducible; img2img starts from the picture", "[pipelines]") {
+TEST_CASE("diffusion: every sampler is reproducible, and img2img starts from the picture", "[pipelines]") {
   Fixture f;
   Txt2ImgParams p;
   p.method = Txt2ImgMethod::Diffusion;
