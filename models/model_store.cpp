@@ -9,6 +9,13 @@
 
 namespace jl::models {
 
+fs::path models_cache_dir() {
+  if (const char* cache = std::getenv("JIELONG_CACHE"); cache && *cache) return fs::path(cache) / "models";
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return fs::path(xdg) / "jielong" / "models";
+  const char* home = std::getenv("HOME");
+  return fs::path(home && *home ? home : "/tmp") / ".cache" / "jielong" / "models";
+}
+
 ModelStore::ModelStore(const fs::path& models_dir) {
   if (!models_dir.empty()) search_path_.push_back(models_dir);
   if (const char* env = std::getenv("JIELONG_MODELS")) {

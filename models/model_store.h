@@ -25,6 +25,10 @@ struct CheckpointEntry {
   std::string problem;   // non-empty when the header could not be read: why
 };
 
+// Where fetched third-party models live (never committed): $JIELONG_CACHE/models, by default
+// ~/.cache/jielong/models (scripts/fetch-upscalerjs.sh fills upscalerjs/ there).
+fs::path models_cache_dir();
+
 class ModelStore {
  public:
   // `models_dir` is the --models-dir flag (empty when not given).
@@ -47,6 +51,16 @@ class ModelStore {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = loaded_.find(name);
     if (it == loaded_.end()) it = loaded_.emplace(name, load(find(name))).first;  // a failed load stores nothing
+    return std::static_pointer_cast<T>(it->second);
+  }
+  // The same for a model file found by other means (a TF.js model.json in the models cache), keyed
+  // by its path.
+  template <class T>
+  std::shared_ptr<T> get_file(const fs::path& file, const std::function<std::shared_ptr<T>(const fs::path&)>& load) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const std::string key = "file:" + file.string();
+    auto it = loaded_.find(key);
+    if (it == loaded_.end()) it = loaded_.emplace(key, load(file)).first;
     return std::static_pointer_cast<T>(it->second);
   }
   size_t loaded_count() const;

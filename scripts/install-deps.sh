@@ -20,6 +20,8 @@ packages=(
   libcli11-dev nlohmann-json3-dev catch2
 )
 
+# npm fetches the UpscalerJS models (scripts/fetch-upscalerjs.sh); Debian's npm only where none is installed.
+command -v npm >/dev/null || packages+=(npm)
 if [[ "${1:-}" == "--slurm" ]]; then
   packages+=(slurm-wlm munge)
 fi
@@ -41,7 +43,10 @@ else
   echo "install-deps: all ${#packages[@]} packages present"
 fi
 
+# The pretrained UpscalerJS ESRGAN models (npm), into the models cache; nothing when they are there.
+here=$(cd "$(dirname "$0")" && pwd)
+"$here/fetch-upscalerjs.sh" >/dev/null
+
 # Debian's libtorch links libblas.so.3 through the alternatives system; make sure it resolves to
 # OpenBLAS (pthread build) and not to the reference implementation.
-here=$(cd "$(dirname "$0")" && pwd)
 exec "$here/check-blas.sh"

@@ -14,6 +14,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/error.h"
+
 namespace jl::test {
 
 TempDir::TempDir() {
@@ -103,6 +105,15 @@ nlohmann::json last_json(const std::string& output) {
 }
 
 int count_lines(const std::string& text) { return int(std::count(text.begin(), text.end(), '\n')); }
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
 
 int run_jielong(const std::string& args, std::string* output) {
   const std::string command = std::string(JL_BINARY) + " " + args + " 2>&1";

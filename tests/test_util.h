@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <opencv2/core/mat.hpp>
 #include <string>
@@ -40,6 +41,9 @@ double psnr(const cv::Mat& a, const cv::Mat& b);
 
 void write_text_file(const fs::path& path, const std::string& content);
 std::string read_text_file(const fs::path& path);
+
+// The message of the jl::Error `f` throws, or "(no error)".
+std::string error_of(const std::function<void()>& f);
 
 // Lines in a command's output: an error must be exactly one.
 int count_lines(const std::string& text);

@@ -10,6 +10,7 @@
 #include "pipelines/convert.h"
 #include "pipelines/inpaint.h"
 #include "pipelines/txt2img.h"
+#include "pipelines/upscale.h"
 #include "studio/cli/commands.h"
 #include "studio/cli/generation_options.h"
 
@@ -224,16 +225,39 @@ class ConvertTask : public PreparedTask {
   ConvertParams params_;
 };
 
+class UpscaleTask : public PreparedTask {
+ public:
+  explicit UpscaleTask(const BatchItem& item) {
+    CLI::App app;
+    cli::add_upscale_options(app, params_);
+    parse_fields(item, app, {"input"}, item.output);
+    check(item, [&] { params_.validate(); });
+    if (std::filesystem::is_directory(params_.input))
+      throw UsageError(item.where + ": a batch output is one file; upscale folders with `jielong upscale` or one item per picture");
+  }
+  nlohmann::json run(models::ModelStore& store, const fs::path& file, const Callbacks& callbacks) override {
+    UpscaleParams params = params_;
+    params.output = file;
+    params.overwrite = true;  // `file` is the batch's own temporary name
+    const UpscaleResult result = upscale(params, store, callbacks);
+    return {{"width", result.width}, {"height", result.height}};
+  }
+
+ private:
+  UpscaleParams params_;
+};
+
 }  // namespace
 
 const std::vector<std::string>& task_names() {
-  static const std::vector<std::string> names = {"txt2img", "inpaint", "convert"};
+  static const std::vector<std::string> names = {"txt2img", "inpaint", "upscale", "convert"};
   return names;
 }
 
 std::unique_ptr<PreparedTask> prepare(const BatchItem& item, models::ModelStore& store) {
   if (item.task == "txt2img") return std::make_unique<Txt2ImgTask>(item, store);
   if (item.task == "inpaint") return std::make_unique<InpaintTask>(item, store);
+  if (item.task == "upscale") return std::make_unique<UpscaleTask>(item);
   if (item.task == "convert") return std::make_unique<ConvertTask>(item);
   throw UsageError(item.where + ": unknown task \"" + item.task + "\"");
 }

@@ -19,7 +19,7 @@ class ModelStore;
 
 namespace jl::batch {
 
-// txt2img, inpaint, convert (upscale, video and speech tasks join as their commands land).
+// txt2img, inpaint, upscale, convert (video and speech tasks join as their commands land).
 const std::vector<std::string>& task_names();
 
 // An item whose fields were checked, ready to run.

@@ -1,13 +1,18 @@
+#include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/console.h"
 #include "media_io/versions.h"
 #include "models/model_store.h"
 #include "models/runtime.h"
+#include "pipelines/upscale.h"
 #include "studio/cli/commands.h"
 
 namespace jl::cli {
 namespace {
+
+namespace fs = std::filesystem;
 
 nlohmann::json gather(const GlobalOptions& global) {
   nlohmann::json info;
@@ -37,6 +42,10 @@ nlohmann::json gather(const GlobalOptions& global) {
     checkpoints.push_back(c);
   }
   info["checkpoints"] = checkpoints;
+  nlohmann::json upscalers = nlohmann::json::array();
+  for (const UpscalerEntry& e : list_upscalers())
+    upscalers.push_back({{"name", e.name}, {"scale", e.scale}, {"path", e.path.string()}, {"available", e.available}});
+  info["upscalers"] = upscalers;
   return info;
 }
 
@@ -65,6 +74,23 @@ void print_human(const nlohmann::json& info) {
                   c["model"].get<std::string>().c_str(), static_cast<long long>(c["step"].get<int64_t>()),
                   c["bytes"].get<double>() / 1e6);
   }
+  // Upscalers, one line each: its scales, and where the fetched models are (or how to fetch them).
+  std::map<std::string, std::pair<std::string, std::string>> lines;  // name -> (scales, where)
+  std::vector<std::string> order;
+  for (const auto& u : info["upscalers"]) {
+    const std::string name = u["name"].get<std::string>();
+    if (!lines.count(name)) order.push_back(name);
+    auto& [scales, where] = lines[name];
+    if (u["available"].get<bool>()) {
+      scales += " x" + std::to_string(u["scale"].get<int>());
+      if (!u["path"].get<std::string>().empty()) where = fs::path(u["path"].get<std::string>()).parent_path().parent_path().string();
+    } else if (where.empty()) {
+      where = "missing: run scripts/fetch-upscalerjs.sh";
+    }
+  }
+  std::printf("upscalers\n");
+  for (const std::string& name : order)
+    std::printf("  %-24s%s  %s\n", name.c_str(), lines[name].first.c_str(), lines[name].second.c_str());
 }
 
 }  // namespace
@@ -72,7 +98,7 @@ void print_human(const nlohmann::json& info) {
 Command add_info_command(CLI::App& parent, const GlobalOptions& global) {
   Command command;
   command.app = parent.add_subcommand(
-      "info", "Versions of libtorch, OpenCV and FFmpeg; threads; the BLAS actually loaded; checkpoints found");
+      "info", "Versions of libtorch, OpenCV and FFmpeg; threads; the BLAS actually loaded; checkpoints and upscalers found");
   command.run = [&global] {
     const nlohmann::json info = gather(global);
     emit_result({{"info", info}});

@@ -13,6 +13,7 @@
 
 namespace jl {
 struct ConvertParams;
+struct UpscaleParams;
 }
 
 namespace jl::cli {
@@ -52,10 +53,13 @@ Command add_inpaint_command(CLI::App& parent, const GlobalOptions& global);
 Command add_watermark_command(CLI::App& parent, const GlobalOptions& global);
 Command add_holdout_command(CLI::App& parent, const GlobalOptions& global);
 Command add_batch_command(CLI::App& parent, const GlobalOptions& global);
+Command add_upscale_command(CLI::App& parent, const GlobalOptions& global);
 
 // The flags of `jielong convert` bound to `params` (the positional inputs land in `inputs`); the
 // command and a batch job's convert task both register them with this.
 void add_convert_options(CLI::App& app, ConvertParams& params, std::vector<std::string>& inputs);
+// The flags of `jielong upscale`, shared with a batch job's upscale task.
+void add_upscale_options(CLI::App& app, UpscaleParams& params);
 
 // Progress callbacks that draw a jl::Progress bar on stderr (or JSON events with --json), and whose
 // cancel flag is raised by Ctrl-C / SIGTERM (see install_cancel_handlers).

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
       add_eval_command(app, global),
       add_txt2img_command(app, global),
       add_inpaint_command(app, global),
+      add_upscale_command(app, global),
       add_watermark_command(app, global),
       add_holdout_command(app, global),
       add_train_command(app, global),

@@ -1,0 +1,93 @@
+// `jielong upscale` end to end with the UpscalerJS models from the models cache: pictures with their
+// parameters, folders, a video whose audio is kept, a batch item, and one-line refusals.
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+
+#include "media_io/audio.h"
+#include "media_io/image.h"
+#include "media_io/video.h"
+#include "test_util.h"
+
+using namespace jl;
+using Catch::Matchers::Contains;
+using jl::test::run_jielong;
+namespace fs = std::filesystem;
+
+namespace {
+std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
+}  // namespace
+
+TEST_CASE("cli upscale: every UpscalerJS model, folders, video with audio, batch", "[cli][upscalerjs]") {
+  test::TempDir dir;
+  media::write_image(dir / "in.png", media::Image{test::test_pattern(24, 20, 2), {}});
+  std::string out;
+  for (const char* model : {"slim", "medium", "thick", "bicubic"}) {
+    INFO(model);
+    const fs::path result = dir / (std::string(model) + ".png");
+    REQUIRE(run_jielong("upscale " + quoted(dir / "in.png") + " -o " + quoted(result) + " --model " + model + " --scale 2", &out) == 0);
+    const media::Image image = media::read_image(result);
+    CHECK(image.width() == 48);
+    CHECK(image.height() == 40);
+    CHECK_THAT(image.text.at("parameters"), Contains(std::string("Upscaler: ") + model) && Contains("Scale: 2"));
+  }
+  // An upscaler looks like its source: the learned ones are close to bicubic, not noise.
+  CHECK(test::psnr(media::read_image(dir / "slim.png").pixels, media::read_image(dir / "bicubic.png").pixels) > 25);
+
+  // A folder of pictures into a folder; a video with its soundtrack.
+  fs::create_directories(dir / "pics");
+  media::write_image(dir / "pics" / "a.png", media::Image{test::test_pattern(16, 16, 1), {}});
+  media::write_image(dir / "pics" / "b.jpg", media::Image{test::test_pattern(20, 12, 2), {}});
+  REQUIRE(run_jielong("upscale " + quoted(dir / "pics") + " -o " + quoted(dir / "big") + " --scale 3", &out) == 0);
+  CHECK(media::read_image(dir / "big" / "a.png").width() == 48);
+  CHECK(media::read_image(dir / "big" / "b.jpg").height() == 36);
+  {
+    media::VideoWriteOptions options;
+    options.fps = 8;
+    const media::Audio tone = test::test_tone(44100, 1, 0.5);
+    options.audio = &tone;
+    media::VideoWriter writer(dir / "clip.mp4", 32, 24, options);
+    for (int i = 0; i < 4; ++i) writer.write(test::test_pattern(32, 24, i));
+    writer.close();
+  }
+  REQUIRE(run_jielong("upscale " + quoted(dir / "clip.mp4") + " -o " + quoted(dir / "clip_x2.mp4") + " --scale 2 --json", &out) == 0);
+  CHECK(test::last_json(out)["pictures"] == 4);
+  media::VideoReader reader(dir / "clip_x2.mp4");
+  CHECK(reader.info().width == 64);
+  CHECK(reader.info().has_audio);
+
+  // The same as a batch item.
+  test::write_text_file(dir / "jobs.json", R"([{"task": "upscale", "input": "in.png", "model": "slim", "scale": 2, "output": "up.png"}])");
+  REQUIRE(run_jielong("batch " + quoted(dir / "jobs.json") + " --out " + quoted(dir / "batch"), &out) == 0);
+  CHECK(test::read_text_file(dir / "batch" / "up.png") == test::read_text_file(dir / "slim.png"));
+}
+
+TEST_CASE("cli upscale: bad requests exit non-zero with one line and write nothing", "[cli]") {
+  test::TempDir dir;
+  media::write_image(dir / "in.png", media::Image{test::test_pattern(24, 20, 2), {}});
+  std::string out;
+  auto refused = [&](const std::string& args, int code, const std::string& says) {
+    INFO(args);
+    CHECK(run_jielong("upscale " + args, &out) == code);
+    CHECK_THAT(out, Contains(says));
+    CHECK(test::count_lines(out) == 1);
+  };
+  const std::string in = quoted(dir / "in.png");
+  refused(in + " -o " + quoted(dir / "o.png") + " --model waifu", 2, "unknown upscaler 'waifu'");
+  refused(in + " -o " + quoted(dir / "o.png") + " --scale 5", 2, "offers x2, x3, x4, x8");
+  refused(in + " -o " + quoted(dir / "o.mp4"), 2, "the output must be one");
+  refused(quoted(dir / "none.png") + " -o " + quoted(dir / "o.png"), 1, "no such file");
+  refused(in + " -o " + quoted(dir / "in.png"), 1, "already exists");
+  CHECK_FALSE(fs::exists(dir / "o.png"));
+  // A model that is not in the cache says how to fetch it.
+  const std::string command = "env JIELONG_CACHE=" + (dir / "cache").string() + " " + std::string(JL_BINARY) + " upscale " + in +
+                              " -o " + quoted(dir / "o.png") + " --model slim 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe);
+  char buffer[1024] = {};
+  const size_t n = std::fread(buffer, 1, sizeof buffer - 1, pipe);
+  CHECK(WEXITSTATUS(::pclose(pipe)) == 1);
+  CHECK_THAT(std::string(buffer, n), Contains("fetch-upscalerjs.sh"));
+  CHECK_FALSE(fs::exists(dir / "o.png"));
+}
