@@ -43,6 +43,8 @@ class TfjsModelImpl : public torch::nn::Module {
   int scale() const { return scale_; }
 
  private:
+  void fuse_upsampling();  // nearest upsampling followed by a 3x3 convolution -> one low-resolution convolution
+
   fs::path path_;
   std::vector<TfjsLayer> layers_;  // in an order where every input comes before its use
   int input_channels_ = 0;

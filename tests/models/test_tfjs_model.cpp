@@ -173,6 +173,27 @@ TEST_CASE("tfjs Conv2D matches TF's convolution: same and valid, strides, dilati
   }
 }
 
+TEST_CASE("tfjs nearest upsampling then a 3x3 convolution (run fused at low resolution) is exact", "[models]") {
+  for (int s : {2, 3, 8}) {
+    INFO("scale " << s);
+    test::TempDir dir;
+    const auto kernel = random_values(size_t(9 * 5 * 3), unsigned(s)), bias = random_values(3, unsigned(s + 1));
+    const json conv = {{"filters", 3}, {"kernel_size", 3}, {"padding", "same"}, {"activation", "relu"}};
+    models::TfjsModel model(write_model(dir.path(),
+                                        {input_layer(5), layer("UpSampling2D", "up", {"in"}, {{"size", {s, s}}}),
+                                         layer("Conv2D", "c", {"up"}, conv)},
+                                        "c", {{"c/kernel", {3, 3, 5, 3}, kernel}, {"c/bias", {3}, bias}}));
+    const Nhwc in = random_image(5, 4, 5, unsigned(s));
+    Nhwc up{5 * s, 4 * s, 5, std::vector<float>(size_t(5 * s * 4 * s * 5))};
+    for (int y = 0; y < up.h; ++y)
+      for (int x = 0; x < up.w; ++x)
+        for (int k = 0; k < 5; ++k) up.at(y, x, k) = in.at(y / s, x / s, k);
+    Nhwc want = reference_conv(up, kernel, bias, 3, 3, 3, 1, 1, 1, true);
+    for (float& v : want.v) v = std::max(0.0f, v);
+    CHECK(max_difference(from_nchw(model->forward(to_nchw(in))), want) < 1e-5);
+  }
+}
+
 TEST_CASE("tfjs depth_to_space keeps TF's channel order, unlike torch's pixel_shuffle", "[models]") {
   for (int s : {2, 3, 4, 8}) {
     const int c = 3;
