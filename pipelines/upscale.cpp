@@ -14,6 +14,7 @@
 #include "media_io/media_kind.h"
 #include "media_io/video.h"
 #include "models/model_store.h"
+#include "models/sr_net.h"
 #include "models/tfjs_model.h"
 
 namespace jl {
@@ -32,6 +33,9 @@ const UpscalerJsModel* upscalerjs(const std::string& name) {
     if (name == m.name) return &m;
   return nullptr;
 }
+
+// Our own upscalers' checkpoints: photo_x4.safetensors, world_x4.safetensors, ...
+std::string checkpoint_name(const std::string& name, int scale) { return name + "_x" + std::to_string(scale); }
 
 fs::path upscalerjs_file(const std::string& name, int scale) {
   return models::models_cache_dir() / "upscalerjs" / ("esrgan-" + name) / ("x" + std::to_string(scale)) / "model.json";
@@ -57,6 +61,27 @@ class TfjsUpscaler : public Upscaler {
   std::shared_ptr<models::TfjsModelImpl> model_;
   double range_;
   int scale_;
+  std::string description_;
+};
+
+class NetUpscaler : public Upscaler {
+ public:
+  NetUpscaler(std::shared_ptr<models::SuperResolutionNetImpl> net, std::string description)
+      : net_(std::move(net)), description_(std::move(description)) {}
+  int scale() const override { return net_->config.scale; }
+  std::string description() const override { return description_; }
+  cv::Mat run(const cv::Mat& rgb) const override {
+    torch::NoGradGuard no_grad;  // not InferenceMode: a net in training is evaluated between steps
+    const torch::Tensor x =
+        torch::from_blob(const_cast<float*>(rgb.ptr<float>()), {1, rgb.rows, rgb.cols, 3}, torch::kFloat32).permute({0, 3, 1, 2});
+    const torch::Tensor y = net_->forward(x.contiguous()).permute({0, 2, 3, 1}).contiguous();
+    cv::Mat out(int(y.size(1)), int(y.size(2)), CV_32FC3);
+    std::memcpy(out.ptr<float>(), y.data_ptr<float>(), size_t(y.numel()) * sizeof(float));
+    return out;
+  }
+
+ private:
+  std::shared_ptr<models::SuperResolutionNetImpl> net_;
   std::string description_;
 };
 
@@ -113,24 +138,36 @@ cv::Mat read_rgb(const fs::path& path) { return media::to_rgb8(media::read_image
 }  // namespace
 
 const std::vector<std::string>& upscaler_names() {
-  static const std::vector<std::string> names = {"slim", "medium", "thick", "bicubic"};
+  static const std::vector<std::string> names = {"photo", "world", "slim", "medium", "thick", "bicubic"};
   return names;
 }
 
 std::vector<int> upscaler_scales(const std::string& name) {
   if (upscalerjs(name) || name == "bicubic") return {2, 3, 4, 8};
+  if (name == "photo") return {2, 4};
+  if (name == "world") return {4};
   return {};
 }
 
-std::vector<UpscalerEntry> list_upscalers() {
+std::shared_ptr<const Upscaler> net_upscaler(std::shared_ptr<models::SuperResolutionNetImpl> net, std::string description) {
+  return std::make_shared<NetUpscaler>(std::move(net), std::move(description));
+}
+
+std::vector<UpscalerEntry> list_upscalers(const models::ModelStore& store) {
   std::vector<UpscalerEntry> entries;
   for (const std::string& name : upscaler_names())
     for (int scale : upscaler_scales(name)) {
       UpscalerEntry e{name, scale, {}, true};
+      std::error_code ec;
       if (upscalerjs(name)) {
-        std::error_code ec;
         e.path = upscalerjs_file(name, scale);
         e.available = fs::is_regular_file(e.path, ec);
+      } else if (name != "bicubic") {
+        try {
+          e.path = store.find(checkpoint_name(name, scale));
+        } catch (const Error&) {
+          e.available = false;
+        }
       }
       entries.push_back(e);
     }
@@ -140,6 +177,14 @@ std::vector<UpscalerEntry> list_upscalers() {
 std::shared_ptr<const Upscaler> load_upscaler(const std::string& name, int scale, models::ModelStore& store) {
   check_upscaler(name, scale);
   if (name == "bicubic") return std::make_shared<BicubicUpscaler>(scale);
+  if (!upscalerjs(name)) {
+    const std::string checkpoint = checkpoint_name(name, scale);
+    auto net = store.get<models::SuperResolutionNetImpl>(
+        checkpoint, [](const fs::path& path) { return models::load_super_resolution_net(path).ptr(); });
+    if (net->config.scale != scale)
+      throw Error(checkpoint + " is an x" + std::to_string(net->config.scale) + " upscaler, not x" + std::to_string(scale));
+    return std::make_shared<NetUpscaler>(net, checkpoint);
+  }
 
   const UpscalerJsModel* m = upscalerjs(name);
   const fs::path file = upscalerjs_file(name, scale);

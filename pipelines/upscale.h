@@ -6,6 +6,9 @@
 //                         npm by scripts/fetch-upscalerjs.sh into the models cache and run through the
 //                         TF.js importer (models/tfjs_model.h). slim and medium (RDN) take pixels in
 //                         0..255, thick (RRDN) in 0..1, as their package code says.
+//   photo (x2, x4)        our own, trained on photos from Debian's wallpaper packages (`jielong train
+//                         upscaler --data photo`): checkpoints photo_x2, photo_x4 in the model store
+//   world (x4)            our own for ShapeWorld generations, 64 -> 256 (checkpoint world_x4)
 //   bicubic               OpenCV's bicubic resize: the baseline every learned upscaler is measured against.
 //
 // Tiling: the picture is cut into cores of `tile` x `tile` input pixels; each core is run with
@@ -24,6 +27,7 @@
 
 namespace jl::models {
 class ModelStore;
+class SuperResolutionNetImpl;
 }
 
 namespace jl {
@@ -42,7 +46,7 @@ struct UpscalerEntry {
   fs::path path;
   bool available = false;
 };
-std::vector<UpscalerEntry> list_upscalers();
+std::vector<UpscalerEntry> list_upscalers(const models::ModelStore& store);
 
 // A loaded upscaler at one scale. Loaded once per ModelStore and shared.
 class Upscaler {
@@ -54,6 +58,9 @@ class Upscaler {
   // How the checkpoint or model file is named in messages and parameters.
   virtual std::string description() const = 0;
 };
+
+// A SuperResolutionNet in training, as an Upscaler (for evaluations while it learns).
+std::shared_ptr<const Upscaler> net_upscaler(std::shared_ptr<models::SuperResolutionNetImpl> net, std::string description);
 
 // Jl::Error naming the model and scale, and for an UpscalerJS model that is not in the cache, the
 // script that fetches it.

@@ -39,6 +39,11 @@ struct TrainParams {
   // Matmul precision of the network trainers (ar, ar-draft, maskgit, diffusion): "bf16" (mixed precision,
   // float32 weights and optimizer), "fp32", or "auto" (bf16 where the CPU has it natively).
   std::string precision = "auto";
+  // upscaler: what it learns from ("photo": scripts/fetch-photos.sh, or `photos`; "world": ShapeWorld
+  // renders) and its scale.
+  std::string upscaler_data = "photo";
+  int scale = 4;
+  fs::path photos;              // default: the photos cache
   fs::path models_dir;          // where tokenizer / text_encoder names are looked up (--models-dir)
   std::string command;          // the command line, recorded in the checkpoint
 

@@ -7,6 +7,7 @@
 #include "pipelines/holdout_eval.h"
 #include "pipelines/inpaint_eval.h"
 #include "pipelines/tokenizer_eval.h"
+#include "pipelines/upscale_eval.h"
 #include "pipelines/tokens/generator_models.h"
 #include "studio/cli/generation_options.h"
 
@@ -49,8 +50,26 @@ Command add_holdout_command(CLI::App& parent, const GlobalOptions& global) {
   k->add_option("--tokenizer", *tokenizer_name, "Tokenizer checkpoint")->capture_default_str();
   k->add_option("--count", *tokenizer_count, "Holdout prompts (at most 500)")->capture_default_str();
 
+  auto upscaler_name = std::make_shared<std::string>("world");
+  auto upscaler_scale = std::make_shared<int>(4);
+  auto upscale_count = std::make_shared<int>(200);
+  CLI::App* u = command.app->add_subcommand(
+      "upscale", "Render holdout scenes at 64, upscale, compare with the large render (PSNR) and judge at that size");
+  u->add_option("--model", *upscaler_name, "Upscaler (world, photo, slim, medium, thick, bicubic)")->capture_default_str();
+  u->add_option("--scale", *upscaler_scale, "Scale")->capture_default_str();
+  u->add_option("--count", *upscale_count, "Holdout scenes (at most 500)")->capture_default_str();
+
   command.run = [=, &global] {
     models::ModelStore store(global.models_dir);
+    if (u->parsed()) {
+      const auto upscaler = load_upscaler(*upscaler_name, *upscaler_scale, store);
+      const WorldEvaluation e = evaluate_on_holdout_scenes(*upscaler, *upscale_count);
+      emit_result({{"model", *upscaler_name}, {"scale", *upscaler_scale}, {"psnr", e.psnr}, {"judge_pass", e.judge_pass}, {"count", e.count}});
+      if (!console().quiet)
+        std::printf("%s x%d on %d holdout scenes: PSNR %.2f dB against the %d px render, judge pass %.1f%%\n", upscaler_name->c_str(),
+                    *upscaler_scale, e.count, e.psnr, 64 * *upscaler_scale, 100 * e.judge_pass);
+      return;
+    }
     if (t->parsed()) {
       finish_generation_args(*gen);
       holdout->generation = gen->params;

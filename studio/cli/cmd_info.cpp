@@ -43,7 +43,7 @@ nlohmann::json gather(const GlobalOptions& global) {
   }
   info["checkpoints"] = checkpoints;
   nlohmann::json upscalers = nlohmann::json::array();
-  for (const UpscalerEntry& e : list_upscalers())
+  for (const UpscalerEntry& e : list_upscalers(store))
     upscalers.push_back({{"name", e.name}, {"scale", e.scale}, {"path", e.path.string()}, {"available", e.available}});
   info["upscalers"] = upscalers;
   return info;
@@ -83,9 +83,13 @@ void print_human(const nlohmann::json& info) {
     auto& [scales, where] = lines[name];
     if (u["available"].get<bool>()) {
       scales += " x" + std::to_string(u["scale"].get<int>());
-      if (!u["path"].get<std::string>().empty()) where = fs::path(u["path"].get<std::string>()).parent_path().parent_path().string();
+      const fs::path path = u["path"].get<std::string>();
+      if (!path.empty())  // a TF.js model: the package's folder; a checkpoint: its folder
+        where = (path.filename() == "model.json" ? path.parent_path().parent_path() : path.parent_path()).string();
     } else if (where.empty()) {
-      where = "missing: run scripts/fetch-upscalerjs.sh";
+      where = u["path"].get<std::string>().empty() && name != "slim" && name != "medium" && name != "thick"
+                  ? "not trained yet (jielong train upscaler)"
+                  : "missing: run scripts/fetch-upscalerjs.sh";
     }
   }
   std::printf("upscalers\n");

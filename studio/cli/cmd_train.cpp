@@ -39,7 +39,7 @@ Command add_train_command(CLI::App& parent, const GlobalOptions& global) {
   command.app->add_option("--eval-count", p.eval_count, "Holdout prompts measured at each checkpoint (0: none)")
       ->capture_default_str();
   command.app->add_option("--precision", p.precision,
-                          "ar, ar-draft, maskgit, diffusion: auto (bf16 where the CPU has it natively), bf16 or fp32")
+                          "ar, ar-draft, maskgit, diffusion, upscaler: auto (bf16 where the CPU has it natively), bf16 or fp32")
       ->capture_default_str();
   command.app->add_option("--model-config", args->model_config,
                           "JSON object overriding the model's config, e.g. '{\"codebook_size\": 512}'");
@@ -47,6 +47,10 @@ Command add_train_command(CLI::App& parent, const GlobalOptions& global) {
       ->capture_default_str();
   command.app->add_option("--text-encoder", p.text_encoder, "Generators: the text encoder checkpoint (name or path)")
       ->capture_default_str();
+  command.app->add_option("--data", p.upscaler_data, "upscaler: photo (Debian wallpapers, scripts/fetch-photos.sh) or world")
+      ->capture_default_str();
+  command.app->add_option("--scale", p.scale, "upscaler: 2, 3, 4 or 8")->capture_default_str();
+  command.app->add_option("--photos", p.photos, "upscaler --data photo: a folder of training photos (default: the photos cache)");
 
   command.run = [args, &global] {
     training::TrainParams params = args->params;

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
       add_txt2img_command(app, global),
       add_inpaint_command(app, global),
       add_upscale_command(app, global),
+      add_eval_upscale_command(app, global),
       add_watermark_command(app, global),
       add_holdout_command(app, global),
       add_train_command(app, global),

@@ -91,3 +91,37 @@ TEST_CASE("cli upscale: bad requests exit non-zero with one line and write nothi
   CHECK_THAT(std::string(buffer, n), Contains("fetch-upscalerjs.sh"));
   CHECK_FALSE(fs::exists(dir / "o.png"));
 }
+
+TEST_CASE("cli: train upscalers (photo and world) briefly, then upscale and evaluate with them", "[cli][training]") {
+  test::TempDir dir;
+  fs::create_directories(dir / "photos");
+  fs::create_directories(dir / "models");
+  for (int i = 0; i < 8; ++i) media::write_image(dir / "photos" / ("p" + std::to_string(i) + ".png"), media::Image{test::test_pattern(200, 180, i), {}});
+  const std::string tiny = " --model-config '{\"channels\": 8, \"blocks\": 1}' --steps 3 --batch 2 --threads 1";
+  std::string out;
+  REQUIRE(run_jielong("train upscaler --data photo --scale 2 --photos " + quoted(dir / "photos") + " -o " +
+                          quoted(dir / "models" / "photo_x2.safetensors") + " --run-dir " + quoted(dir / "run1") + tiny + " --json", &out) == 0);
+  CHECK(test::last_json(out)["eval"].contains("psnr_gain_over_bicubic"));
+  REQUIRE(run_jielong("train upscaler --data world --scale 4 -o " + quoted(dir / "models" / "world_x4.safetensors") + " --run-dir " +
+                          quoted(dir / "run2") + tiny + " --eval-count 3 --json", &out) == 0);
+  CHECK(test::last_json(out)["eval"]["count"] == 3);
+
+  const std::string models = " --models-dir " + quoted(dir / "models");
+  REQUIRE(run_jielong("upscale " + quoted(dir / "photos" / "p0.png") + " -o " + quoted(dir / "w.png") + " --model world --scale 4" + models, &out) == 0);
+  CHECK(media::read_image(dir / "w.png").width() == 800);
+  REQUIRE(run_jielong("holdout upscale --model world --count 2 --json" + models, &out) == 0);
+  CHECK(test::last_json(out)["count"] == 2);
+  REQUIRE(run_jielong("eval-upscale --photos " + quoted(dir / "photos") + " --models photo,bicubic --scales 2 --json" + models, &out) == 0);
+  const nlohmann::json rows = test::last_json(out)["results"];
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[1]["gain_over_bicubic"] == 0);
+  // A checkpoint whose scale is not the one its name promises is named.
+  fs::create_directories(dir / "wrong");
+  fs::copy_file(dir / "models" / "world_x4.safetensors", dir / "wrong" / "photo_x2.safetensors");
+  CHECK(run_jielong("upscale " + quoted(dir / "photos" / "p0.png") + " -o " + quoted(dir / "w2.png") + " --model photo --scale 2" +
+                        " --models-dir " + quoted(dir / "wrong"), &out) == 1);
+  CHECK_THAT(out, Contains("photo_x2 is an x4 upscaler, not x2"));
+  CHECK_FALSE(fs::exists(dir / "w2.png"));
+  CHECK(run_jielong("train upscaler --data faces -o " + quoted(dir / "x.safetensors") + tiny, &out) == 2);
+  CHECK_THAT(out, Contains("--data must be photo or world"));
+}

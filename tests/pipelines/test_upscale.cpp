@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "models/model_store.h"
+#include "models/sr_net.h"
 #include "models/tfjs_model.h"
 #include "pipelines/upscale.h"
 #include "test_util.h"
@@ -122,7 +123,7 @@ TEST_CASE("upscale: the UpscalerJS models tiled stay within 2/255 of the whole p
 
 TEST_CASE("upscale: unknown upscalers, scales and settings are refused with the choices", "[pipelines]") {
   models::ModelStore store;
-  CHECK_THAT(error_of([&] { load_upscaler("waifu", 2, store); }), Contains("unknown upscaler 'waifu'; one of slim, medium, thick, bicubic"));
+  CHECK_THAT(error_of([&] { load_upscaler("waifu", 2, store); }), Contains("unknown upscaler 'waifu'; one of photo, world, slim, medium, thick, bicubic"));
   CHECK_THAT(error_of([&] { load_upscaler("slim", 5, store); }), Contains("the slim upscaler offers x2, x3, x4, x8"));
   UpscaleParams p;
   p.input = fs::path(JL_SOURCE_DIR) / "examples" / "data" / "scene.png";
@@ -137,4 +138,21 @@ TEST_CASE("upscale: unknown upscalers, scales and settings are refused with the 
   p.output = "out.mp4";
   CHECK_THAT(error_of([&] { p.validate(); }), Contains("the input is a picture, so the output must be one"));
   CHECK(upscaler_scales("medium") == std::vector<int>{2, 3, 4, 8});
+}
+
+TEST_CASE("upscale: an untrained SuperResolutionNet is bicubic, at every scale", "[pipelines]") {
+  for (int scale : {2, 3, 4}) {
+    models::SuperResolutionNetConfig config;
+    config.scale = scale;
+    config.channels = 8;
+    config.blocks = 1;
+    auto net = std::make_shared<models::SuperResolutionNetImpl>(config);
+    const torch::Tensor x = torch::rand({1, 3, 10, 12});
+    const torch::Tensor y = net->forward(x);
+    CHECK(y.sizes() == torch::IntArrayRef({1, 3, 10 * scale, 12 * scale}));
+    const torch::Tensor bicubic = torch::nn::functional::interpolate(
+        x, torch::nn::functional::InterpolateFuncOptions().scale_factor(std::vector<double>{double(scale), double(scale)}).mode(torch::kBicubic).align_corners(false));
+    CHECK(torch::allclose(y, bicubic, 1e-5, 1e-5));
+    CHECK(net_upscaler(net, "test")->scale() == scale);
+  }
 }

@@ -1,0 +1,46 @@
+#include "models/sr_net.h"
+
+#include "core/error.h"
+#include "models/checkpoint.h"
+#include "models/conv_blocks.h"
+
+namespace jl::models {
+
+namespace nn = torch::nn;
+namespace F = torch::nn::functional;
+
+void SuperResolutionNetConfig::validate() const {
+  if (scale != 2 && scale != 3 && scale != 4 && scale != 8) throw Error("super-resolution net: scale must be 2, 3, 4 or 8");
+  if (channels < 4 || channels > 256) throw Error("super-resolution net: channels must be 4..256");
+  if (blocks < 0 || blocks > 64) throw Error("super-resolution net: blocks must be 0..64");
+}
+
+SuperResolutionNetImpl::SuperResolutionNetImpl(const SuperResolutionNetConfig& c) : config(c) {
+  config.validate();
+  auto conv = [](int in, int out) { return nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1)); };
+  input = register_module("input", conv(3, config.channels));
+  body = register_module("body", nn::ModuleList());
+  for (int i = 0; i < 2 * config.blocks; ++i) body->push_back(conv(config.channels, config.channels));
+  output = register_module("output", conv(config.channels, 3 * config.scale * config.scale));
+  torch::NoGradGuard no_grad;
+  output->weight.zero_();  // start as bicubic
+  output->bias.zero_();
+}
+
+torch::Tensor SuperResolutionNetImpl::forward(const torch::Tensor& x) {
+  const torch::Tensor features = input(x);
+  torch::Tensor h = features;
+  for (size_t i = 0; i < body->size(); i += 2)
+    h = h + body[i + 1]->as<nn::Conv2d>()->forward(torch::relu(body[i]->as<nn::Conv2d>()->forward(h)));
+  const torch::Tensor detail = F::pixel_shuffle(output(h + features), config.scale);
+  const int64_t s = config.scale;
+  const torch::Tensor base = F::interpolate(
+      float32(x), F::InterpolateFuncOptions().size(std::vector<int64_t>{x.size(2) * s, x.size(3) * s}).mode(torch::kBicubic).align_corners(false));
+  return base + float32(detail);
+}
+
+SuperResolutionNet load_super_resolution_net(const std::filesystem::path& path) {
+  return load_model<SuperResolutionNet, SuperResolutionNetConfig>(path, kSuperResolutionNetModel);
+}
+
+}  // namespace jl::models
