@@ -1,5 +1,6 @@
 #include "pipelines/txt2img.h"
 
+#include <algorithm>
 #include <chrono>
 #include <sstream>
 
@@ -7,6 +8,7 @@
 #include "core/error.h"
 #include "media_io/tensor_image.h"
 #include "pipelines/image_generator.h"
+#include "pipelines/upscale.h"
 #include "world/caption.h"
 
 namespace jl {
@@ -53,6 +55,12 @@ void Txt2ImgParams::validate() const {
   require(method == Txt2ImgMethod::Diffusion || init_image.empty(), "--init-image (img2img) works with --method diffusion");
   require(eta >= 0 && eta <= 1, "--eta must be in 0..1");
   require(strength > 0 && strength <= 1, "--strength must be in (0, 1]");
+  if (upscale != 1) {
+    const std::vector<int> scales = upscaler_scales(upscaler);
+    require(!scales.empty(), "--upscaler: unknown upscaler '" + upscaler + "'");
+    require(std::find(scales.begin(), scales.end(), upscale) != scales.end(),
+            "--upscale " + std::to_string(upscale) + ": the " + upscaler + " upscaler does not offer it (1 keeps 64x64)");
+  }
   // The grammar's own errors (an unknown word lists the vocabulary); an empty prompt is unconditional.
   if (!prompt.empty()) world::parse_prompt(prompt);
   if (!negative_prompt.empty()) world::parse_prompt(negative_prompt);
@@ -78,6 +86,7 @@ std::string Txt2ImgParams::to_string() const {
   }
   out << ", Seed: " << seed << ", Tokenizer: " << tokenizer << ", Text encoder: " << text_encoder;
   if (watermark.enabled()) out << ", Watermark: gamma " << watermark.gamma << " delta " << watermark.delta;
+  if (upscale != 1) out << ", Upscale: " << upscale << "x " << upscaler;
   return out.str();
 }
 
@@ -86,8 +95,12 @@ Txt2ImgResult txt2img(const Txt2ImgParams& params, models::ModelStore& store, co
   params.validate();
   ImageGenerator generator(store, params);
   const auto started = std::chrono::steady_clock::now();
-  const std::vector<cv::Mat> pictures =
+  std::vector<cv::Mat> pictures =
       generator.generate(std::vector<std::string>(size_t(params.count), params.prompt), params.seed, callbacks);
+  if (params.upscale != 1) {
+    const auto upscaler = load_upscaler(params.upscaler, params.upscale, store);
+    for (cv::Mat& picture : pictures) picture = upscale_picture(picture, *upscaler, 128, 16, {nullptr, callbacks.cancel, false});
+  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   Txt2ImgResult result;

@@ -50,6 +50,10 @@ struct Txt2ImgParams {
   double strength = 0.75;             // img2img: how much of the picture is redrawn (1: all)
   std::string tokenizer = "tokenizer";
   std::string text_encoder = "text_encoder";
+  // The cascade: 1 keeps the generator's 64x64; 2, 3, 4 or 8 makes each picture that much larger
+  // with `upscaler` (pipelines/upscale.h; `world` is trained for ShapeWorld generations).
+  int upscale = 1;
+  std::string upscaler = "world";
 
   std::string model_name() const;     // `model`, or the method's default checkpoint
   int step_count() const;             // `steps`, or the method's default
@@ -58,7 +62,7 @@ struct Txt2ImgParams {
 };
 
 struct GeneratedImage {
-  cv::Mat rgb;        // CV_8UC3, the tokenizer's side (64)
+  cv::Mat rgb;        // CV_8UC3, the tokenizer's side (64), times `upscale`
   uint64_t seed = 0;  // the seed that reproduces this image alone
   std::string parameters;
 };

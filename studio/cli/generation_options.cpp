@@ -23,6 +23,10 @@ void add_generation_options(CLI::App& app, GenerationArgs& args, bool per_prompt
     app.add_option("--seed", p.seed, "Seed")->capture_default_str()->check(CLI::NonNegativeNumber);
     app.add_option("-o,--output", args.output, "Output image (.png keeps the parameters); several: NAME-i.png")->required();
     app.add_flag("--judge", args.judge, "Judge every output against the prompt with the world judge");
+    app.add_option("--upscale", p.upscale, "txt2img: make each picture 2, 3, 4 or 8 times larger after generating (1: keep 64x64)")
+        ->capture_default_str();
+    app.add_option("--upscaler", p.upscaler, "txt2img --upscale: world (ours, for generations), photo, slim, medium, thick, bicubic")
+        ->capture_default_str();
   }
   app.add_option("--negative-prompt", p.negative_prompt, "What to steer away from (guidance's other side)");
   app.add_option("--method", args.method, "Generator: " + methods)->capture_default_str();

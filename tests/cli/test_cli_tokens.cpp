@@ -47,6 +47,15 @@ TEST_CASE("cli txt2img, inpaint and watermark detect on tiny models", "[cli]") {
   CHECK(fs::exists(dir / "many-0.png"));
   CHECK(fs::exists(dir / "many-1.png"));
 
+  // The cascade: generate, then upscale (bicubic here: the world upscaler is a trained checkpoint).
+  REQUIRE(run_jielong("txt2img --method maskgit --prompt 'a red circle' --upscale 2 --upscaler bicubic -o '" + (dir / "big.png").string() +
+                          "'" + models, &out) == 0);
+  const media::Image big = media::read_image(dir / "big.png");
+  CHECK(big.width() == 128);
+  CHECK_THAT(big.text.at("parameters"), Contains("Upscale: 2x bicubic"));
+  CHECK(run_jielong("txt2img --prompt 'a red circle' --upscale 5 -o '" + (dir / "c.png").string() + "'" + models, &out) == 2);
+  CHECK_THAT(out, Contains("--upscale 5"));
+
   // Unknown words and bad flags: one line, non-zero.
   CHECK(run_jielong("txt2img --prompt 'a red dragon' -o '" + (dir / "c.png").string() + "'" + models, &out) != 0);
   CHECK_THAT(out, Contains("dragon"));
