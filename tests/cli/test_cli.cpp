@@ -80,6 +80,15 @@ TEST_CASE("jielong version and info", "[cli]") {
   REQUIRE(checkpoints.size() >= 1);
   CHECK(checkpoints[0].at("name") == "broken");
   CHECK(checkpoints[0].contains("problem"));
+
+  // Every upscaler and scale, and whether it is there (the UpscalerJS models come with install-deps).
+  int upscalerjs = 0;
+  const nlohmann::json listed = test::last_json(out).at("info").at("upscalers");
+  for (const auto& u : listed)
+    if (u.at("name") == "thick" && u.at("available").get<bool>()) ++upscalerjs;
+  CHECK(upscalerjs == 4);
+  REQUIRE(test::run_jielong("info", &out) == 0);
+  CHECK_THAT(out, Contains("upscalers") && Contains("esrgan-slim"));
 }
 
 TEST_CASE("convert round-trips mp4 -> webm -> mp4 with the same frame count", "[cli]") {
