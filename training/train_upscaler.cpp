@@ -19,7 +19,6 @@
 #include "core/error.h"
 #include "media_io/image.h"
 #include "models/model_store.h"
-#include "models/runtime.h"
 #include "models/sr_net.h"
 #include "pipelines/upscale.h"
 #include "pipelines/upscale_eval.h"
@@ -122,7 +121,9 @@ nlohmann::json train_upscaler(const TrainParams& params, const Callbacks& callba
   };
 
   const int small = photo ? (config.scale >= 4 ? 40 : 48) : kWorldSide;
-  const BFloat16Autocast autocast(params.use_bfloat16());
+  // Float32 throughout (--precision is ignored): under bfloat16 autocast the network's detail stayed
+  // exactly zero — the gain over bicubic was 0.000 dB after 150 steps, against +0.2 dB after 75 in
+  // float32 (measured, photo x4).
   while (!run.done()) {
     // The data of each step follows from the seed and the step alone, so a resumed run sees the same.
     std::mt19937_64 rng(params.seed * 1000003 + uint64_t(run.step()));

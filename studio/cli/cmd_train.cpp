@@ -39,7 +39,7 @@ Command add_train_command(CLI::App& parent, const GlobalOptions& global) {
   command.app->add_option("--eval-count", p.eval_count, "Holdout prompts measured at each checkpoint (0: none)")
       ->capture_default_str();
   command.app->add_option("--precision", p.precision,
-                          "ar, ar-draft, maskgit, diffusion, upscaler: auto (bf16 where the CPU has it natively), bf16 or fp32")
+                          "ar, ar-draft, maskgit, diffusion: auto (bf16 where the CPU has it natively), bf16 or fp32")
       ->capture_default_str();
   command.app->add_option("--model-config", args->model_config,
                           "JSON object overriding the model's config, e.g. '{\"codebook_size\": 512}'");
