@@ -26,7 +26,8 @@ bool cpu_has_bfloat16();
 
 // While alive, matrix multiplies and convolutions on the CPU run in bfloat16 (weights stay float32:
 // autocast converts at each op), with sums, norms and softmax kept in float32. Does nothing when
-// `enabled` is false.
+// `enabled` is false. Scope it to one forward pass: autocast keeps the bfloat16 copies of the weights
+// until it ends, so one held across optimizer steps keeps computing with the first step's weights.
 class BFloat16Autocast {
  public:
   explicit BFloat16Autocast(bool enabled);
