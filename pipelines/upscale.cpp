@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <opencv2/imgproc.hpp>
 
 #include "core/atomic_file.h"
@@ -41,6 +42,17 @@ fs::path upscalerjs_file(const std::string& name, int scale) {
   return models::models_cache_dir() / "upscalerjs" / ("esrgan-" + name) / ("x" + std::to_string(scale)) / "model.json";
 }
 
+// An RGB CV_32FC3 tile through a network that maps [1, 3, h, w] to [1, 3, H, W].
+cv::Mat through_network(const cv::Mat& rgb, const std::function<torch::Tensor(const torch::Tensor&)>& network) {
+  const torch::Tensor x = torch::from_blob(const_cast<float*>(rgb.ptr<float>()), {1, rgb.rows, rgb.cols, 3}, torch::kFloat32)
+                              .permute({0, 3, 1, 2})
+                              .contiguous();
+  const torch::Tensor y = network(x).permute({0, 2, 3, 1}).contiguous();
+  cv::Mat out(int(y.size(1)), int(y.size(2)), CV_32FC3);
+  std::memcpy(out.ptr<float>(), y.data_ptr<float>(), size_t(y.numel()) * sizeof(float));
+  return out;
+}
+
 class TfjsUpscaler : public Upscaler {
  public:
   TfjsUpscaler(std::shared_ptr<models::TfjsModelImpl> model, double range, int scale, std::string description)
@@ -49,12 +61,7 @@ class TfjsUpscaler : public Upscaler {
   std::string description() const override { return description_; }
   cv::Mat run(const cv::Mat& rgb) const override {
     c10::InferenceMode inference;
-    const torch::Tensor x =
-        torch::from_blob(const_cast<float*>(rgb.ptr<float>()), {1, rgb.rows, rgb.cols, 3}, torch::kFloat32).permute({0, 3, 1, 2});
-    const torch::Tensor y = (model_->forward(x * range_) / range_).permute({0, 2, 3, 1}).contiguous();
-    cv::Mat out(int(y.size(1)), int(y.size(2)), CV_32FC3);
-    std::memcpy(out.ptr<float>(), y.data_ptr<float>(), size_t(y.numel()) * sizeof(float));
-    return out;
+    return through_network(rgb, [this](const torch::Tensor& x) { return model_->forward(x * range_) / range_; });
   }
 
  private:
@@ -72,12 +79,7 @@ class NetUpscaler : public Upscaler {
   std::string description() const override { return description_; }
   cv::Mat run(const cv::Mat& rgb) const override {
     torch::NoGradGuard no_grad;  // not InferenceMode: a net in training is evaluated between steps
-    const torch::Tensor x =
-        torch::from_blob(const_cast<float*>(rgb.ptr<float>()), {1, rgb.rows, rgb.cols, 3}, torch::kFloat32).permute({0, 3, 1, 2});
-    const torch::Tensor y = net_->forward(x.contiguous()).permute({0, 2, 3, 1}).contiguous();
-    cv::Mat out(int(y.size(1)), int(y.size(2)), CV_32FC3);
-    std::memcpy(out.ptr<float>(), y.data_ptr<float>(), size_t(y.numel()) * sizeof(float));
-    return out;
+    return through_network(rgb, [this](const torch::Tensor& x) { return net_->forward(x); });
   }
 
  private:
