@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
   for (const std::string& name : names)
     for (int scale : {2, 3, 4, 8}) {
       const auto upscaler = load_upscaler(name, scale, store);
-      const double range = name == "thick" ? 1 : 255;
+      const double range = upscalerjs_input_range(name);
       cv::Mat ranged = input * range;
       write_floats(work / "in.f32", ranged);
       upscaler->run(input);  // warm-up
@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
         mine = upscaler->run(input);
         ours = std::min(ours, std::chrono::duration<double>(Clock::now() - t).count());
       }
-      const fs::path model = models::models_cache_dir() / "upscalerjs" / ("esrgan-" + name) / ("x" + std::to_string(scale)) / "model.json";
+      const fs::path model = upscalerjs_model_file(name, scale);
       const std::string command = "node '" + runner.string() + "' '" + model.string() + "' '" + (work / "in.f32").string() + "' " +
                                   std::to_string(side) + " " + std::to_string(side) + " '" + (work / "out.f32").string() +
                                   "' 3 > '" + (work / "node.json").string() + "'";

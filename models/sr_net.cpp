@@ -33,10 +33,12 @@ torch::Tensor SuperResolutionNetImpl::forward(const torch::Tensor& x) {
   for (size_t i = 0; i < body->size(); i += 2)
     h = h + body[i + 1]->as<nn::Conv2d>()->forward(torch::relu(body[i]->as<nn::Conv2d>()->forward(h)));
   const torch::Tensor detail = F::pixel_shuffle(output(h + features), config.scale);
-  const int64_t s = config.scale;
-  const torch::Tensor base = F::interpolate(
-      float32(x), F::InterpolateFuncOptions().size(std::vector<int64_t>{x.size(2) * s, x.size(3) * s}).mode(torch::kBicubic).align_corners(false));
-  return base + float32(detail);
+  return bicubic(float32(x), config.scale) + float32(detail);
+}
+
+torch::Tensor SuperResolutionNetImpl::bicubic(const torch::Tensor& x, int scale) {
+  const std::vector<int64_t> size{x.size(2) * scale, x.size(3) * scale};
+  return F::interpolate(x, F::InterpolateFuncOptions().size(size).mode(torch::kBicubic).align_corners(false));
 }
 
 SuperResolutionNet load_super_resolution_net(const std::filesystem::path& path) {

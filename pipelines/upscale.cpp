@@ -38,9 +38,19 @@ const UpscalerJsModel* upscalerjs(const std::string& name) {
 // Our own upscalers' checkpoints: photo_x4.safetensors, world_x4.safetensors, ...
 std::string checkpoint_name(const std::string& name, int scale) { return name + "_x" + std::to_string(scale); }
 
-fs::path upscalerjs_file(const std::string& name, int scale) {
+}  // namespace
+
+double upscalerjs_input_range(const std::string& name) {
+  const UpscalerJsModel* m = upscalerjs(name);
+  if (!m) throw UsageError("'" + name + "' is not an UpscalerJS model (slim, medium, thick)");
+  return m->range;
+}
+
+fs::path upscalerjs_model_file(const std::string& name, int scale) {
   return models::models_cache_dir() / "upscalerjs" / ("esrgan-" + name) / ("x" + std::to_string(scale)) / "model.json";
 }
+
+namespace {
 
 // An RGB CV_32FC3 tile through a network that maps [1, 3, h, w] to [1, 3, H, W].
 cv::Mat through_network(const cv::Mat& rgb, const std::function<torch::Tensor(const torch::Tensor&)>& network) {
@@ -162,7 +172,7 @@ std::vector<UpscalerEntry> list_upscalers(const models::ModelStore& store) {
       UpscalerEntry e{name, scale, {}, true};
       std::error_code ec;
       if (upscalerjs(name)) {
-        e.path = upscalerjs_file(name, scale);
+        e.path = upscalerjs_model_file(name, scale);
         e.available = fs::is_regular_file(e.path, ec);
       } else if (name != "bicubic") {
         try {
@@ -189,7 +199,7 @@ std::shared_ptr<const Upscaler> load_upscaler(const std::string& name, int scale
   }
 
   const UpscalerJsModel* m = upscalerjs(name);
-  const fs::path file = upscalerjs_file(name, scale);
+  const fs::path file = upscalerjs_model_file(name, scale);
   std::error_code ec;
   if (!fs::is_regular_file(file, ec))
     throw Error("the UpscalerJS model esrgan-" + name + " x" + std::to_string(scale) + " is not in the models cache (" +
@@ -293,9 +303,10 @@ UpscaleResult upscale(const UpscaleParams& p, models::ModelStore& store, const C
       if (entry.is_regular_file() && media::is_image_extension(media::lower_extension(entry.path()))) files.push_back(entry.path());
     std::sort(files.begin(), files.end());
     if (files.empty()) throw Error(p.input.string() + ": the folder has no pictures (.png, .jpg, .webp, .bmp, .tif)");
+    if (fs::is_directory(p.output, ec))  // refuse files in the way before anything is made
+      for (const fs::path& f : files) check_can_write(p.output / f.filename(), p.overwrite);
     fs::create_directories(p.output, ec);
     if (!fs::is_directory(p.output, ec)) throw Error("-o " + p.output.string() + ": cannot make this folder");
-    for (const fs::path& f : files) check_can_write(p.output / f.filename(), p.overwrite);
     Callbacks quiet{nullptr, callbacks.cancel, false};
     for (size_t i = 0; i < files.size(); ++i) {
       const cv::Mat out = one(read_rgb(files[i]), quiet);

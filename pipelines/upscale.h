@@ -59,6 +59,10 @@ class Upscaler {
   virtual std::string description() const = 0;
 };
 
+// The UpscalerJS models' files in the models cache, and the pixel range each takes (255 or 1).
+fs::path upscalerjs_model_file(const std::string& name, int scale);
+double upscalerjs_input_range(const std::string& name);
+
 // A SuperResolutionNet in training, as an Upscaler (for evaluations while it learns).
 std::shared_ptr<const Upscaler> net_upscaler(std::shared_ptr<models::SuperResolutionNetImpl> net, std::string description);
 

@@ -144,12 +144,7 @@ nlohmann::json train_upscaler(const TrainParams& params, const Callbacks& callba
     double bicubic = 0;
     {
       torch::NoGradGuard no_grad;
-      namespace F = torch::nn::functional;
-      const auto size = std::vector<int64_t>{x.size(2) * config.scale, x.size(3) * config.scale};
-      bicubic = (F::interpolate(x, F::InterpolateFuncOptions().size(size).mode(torch::kBicubic).align_corners(false)) - target)
-                    .square()
-                    .mean()
-                    .item<double>();
+      bicubic = (models::SuperResolutionNetImpl::bicubic(x, config.scale) - target).square().mean().item<double>();
     }
     optimizer.zero_grad();
     loss.backward();
