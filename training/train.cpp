@@ -60,6 +60,8 @@ void TrainParams::validate() const {
     throw UsageError("train: --precision must be auto, bf16 or fp32, got '" + precision + "'");
   if (!model_config.is_object()) throw UsageError("train: --model-config must be a JSON object");
   if (resume && overwrite) throw UsageError("train: --resume continues a checkpoint; --overwrite would start over: pick one");
+  if (resume && !init_from.empty())
+    throw UsageError("train: --resume continues a checkpoint; --init-from starts a new one from other weights: pick one");
 }
 
 bool TrainParams::use_bfloat16() const { return precision == "bf16" || (precision == "auto" && cpu_has_bfloat16()); }

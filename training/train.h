@@ -31,6 +31,9 @@ struct TrainParams {
   uint64_t seed = 0;
   bool resume = false;          // continue from `output` and its run_dir state
   bool overwrite = false;       // replace an existing `output` when not resuming
+  // Fine-tuning: start from this checkpoint's weights (name or path; the same model and config)
+  // instead of random ones, at step 0 (for example after the frozen text encoder was retrained).
+  std::string init_from;
   double checkpoint_minutes = 5;
   int eval_count = 200;         // holdout prompts measured at each checkpoint (0: none)
   nlohmann::json model_config = nlohmann::json::object();  // overrides of the model's config defaults

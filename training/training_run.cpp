@@ -11,6 +11,7 @@
 #include "core/atomic_file.h"
 #include "core/console.h"
 #include "core/error.h"
+#include "models/model_store.h"
 
 namespace jl::training {
 
@@ -67,6 +68,15 @@ TrainingRun::TrainingRun(const TrainParams& params, torch::nn::Module& model, to
     if (seconds != checkpoint.info().extra.end()) elapsed_before_ = std::atof(seconds->second.c_str());
   } else {
     check_can_write(params_.output, params_.overwrite);
+    if (!params_.init_from.empty()) {
+      const models::Checkpoint start(models::ModelStore(params_.models_dir).find(params_.init_from));
+      models::check_model_name(start, info_.model);
+      if (start.info().config != info_.config)
+        throw Error("--init-from: " + start.path().string() + " has config " + start.info().config.dump() + ", not " +
+                    info_.config.dump() + "; fine-tune with the same model config");
+      models::load_strict(model_, start, info_.model);
+      info_.extra["initialized_from"] = start.path().filename().string() + " (step " + std::to_string(start.info().step) + ")";
+    }
   }
 
   if (ema_decay_ > 0) {

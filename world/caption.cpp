@@ -84,12 +84,13 @@ class Parser {
 
   SceneSpec parse() {
     SceneSpec spec;
-    spec.objects.push_back(object());
+    word_objects_.assign(words_.size(), -1);
+    spec.objects.push_back(object(0));
     if (peek() == "in") {
       spec.position = position();
     } else if (auto rel = relation()) {
       spec.relation = rel;
-      spec.objects.push_back(object());
+      spec.objects.push_back(object(1));
       const ObjectSpec &a = spec.objects[0], &b = spec.objects[1];
       if (a.color == b.color && a.shape == b.shape)
         throw Error("two objects never have the same (color, shape) pair: \"" + prompt_ +
@@ -100,6 +101,9 @@ class Parser {
     if (pos_ < words_.size()) fail(rest_expected(spec));
     return spec;
   }
+
+  // After parse(): for each word, the index of the object it describes, or -1.
+  const std::vector<int>& word_objects() const { return word_objects_; }
 
  private:
   std::string peek() const { return pos_ < words_.size() ? words_[pos_] : std::string(); }
@@ -115,8 +119,9 @@ class Parser {
     ++pos_;
   }
 
-  ObjectSpec object() {
+  ObjectSpec object(int index) {
     ObjectSpec o;
+    const size_t first = pos_;
     const std::string article = peek();
     if (article != "a" && article != "an" && article != "one") fail("an article (a, an, one)");
     ++pos_;
@@ -134,6 +139,7 @@ class Parser {
     if (!shape) fail("a shape (" + names_list<Shape>(kShapes) + ")");
     o.shape = *shape;
     ++pos_;
+    std::fill(word_objects_.begin() + long(first), word_objects_.begin() + long(pos_), index);
     return o;
   }
 
@@ -209,6 +215,7 @@ class Parser {
 
   std::string prompt_;
   std::vector<std::string> words_, raw_;
+  std::vector<int> word_objects_;
   size_t pos_ = 0;
 };
 
@@ -237,7 +244,9 @@ const std::vector<std::string>& vocabulary() {
   return kWords;
 }
 
-SceneSpec parse_prompt(const std::string& prompt) {
+namespace {
+
+Parser parser_for(const std::string& prompt) {
   std::vector<std::string> words, raw;
   std::istringstream in(prompt);
   for (std::string w; in >> w;) {
@@ -250,7 +259,17 @@ SceneSpec parse_prompt(const std::string& prompt) {
     raw.push_back(w);
   }
   if (words.empty()) throw Error("empty prompt: describe a scene, e.g. \"a red circle on a white background\"");
-  return Parser(prompt, std::move(words), std::move(raw)).parse();
+  return Parser(prompt, std::move(words), std::move(raw));
+}
+
+}  // namespace
+
+SceneSpec parse_prompt(const std::string& prompt) { return parser_for(prompt).parse(); }
+
+std::vector<int> word_objects(const std::string& prompt) {
+  Parser parser = parser_for(prompt);
+  parser.parse();
+  return parser.word_objects();
 }
 
 }  // namespace jl::world

@@ -23,6 +23,11 @@ std::string canonical_caption(const SceneSpec& spec);
 // message says what was expected where).
 SceneSpec parse_prompt(const std::string& prompt);
 
+// For each word of a prompt, the index of the object it describes (0 or 1, as in SceneSpec::objects;
+// its article, size, color and shape), or -1 for the words of the position, relation, background and
+// motion. Throws as parse_prompt does.
+std::vector<int> word_objects(const std::string& prompt);
+
 // Every word the grammar uses, sorted.
 const std::vector<std::string>& vocabulary();
 

@@ -39,9 +39,10 @@ DiffusionModels load_diffusion_models(models::ModelStore& store, const std::stri
                                       const std::string& tokenizer, const std::string& text_encoder) {
   DiffusionModels models;
   models.tokenizer = tokens::load_tokenizer(store, tokenizer);
-  models.text_encoder = tokens::load_text_encoder(store, text_encoder);
+  const std::string text_encoder_name = text_encoder_for(store, denoiser, text_encoder);
+  models.text_encoder = tokens::load_text_encoder(store, text_encoder_name);
   models.denoiser = load_denoiser(store, denoiser);
-  check_compatible(models, denoiser, tokenizer, text_encoder);
+  check_compatible(models, denoiser, tokenizer, text_encoder_name);
   return models;
 }
 

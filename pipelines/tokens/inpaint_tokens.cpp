@@ -17,9 +17,10 @@ std::vector<cv::Mat> inpaint_tokens(const cv::Mat& picture, const cv::Mat& mask,
   torch::NoGradGuard no_grad;
   const int width = picture.cols, height = picture.rows;
   auto tokenizer = load_tokenizer(store, p.tokenizer);
-  auto text_encoder = load_text_encoder(store, p.text_encoder);
+  const std::string text_encoder_name = text_encoder_for(store, p.model_name(), p.text_encoder);
+  auto text_encoder = load_text_encoder(store, text_encoder_name);
   auto generator = load_generator(store, p.model_name(), /*causal=*/false);
-  check_compatible(*generator, p.model_name(), *tokenizer, p.tokenizer, *text_encoder, p.text_encoder);
+  check_compatible(*generator, p.model_name(), *tokenizer, p.tokenizer, *text_encoder, text_encoder_name);
 
   // Token grid of the picture, and the tokens whose patch touches the mask: pixel (x, y) lies in
   // token (x * g / width, y * g / height), the same mapping the nearest-neighbour resize of the

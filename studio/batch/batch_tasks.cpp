@@ -132,7 +132,8 @@ void require_image_output(const BatchItem& item) {
 
 // The checkpoints a generation needs, looked up before anything runs.
 void check_models(const BatchItem& item, const Txt2ImgParams& p, models::ModelStore& store) {
-  std::vector<std::string> names = {p.model_name(), p.tokenizer, p.text_encoder};
+  std::vector<std::string> names = {p.model_name(), p.tokenizer};
+  if (!p.text_encoder.empty()) names.push_back(p.text_encoder);
   if (!p.draft.empty()) names.push_back(p.draft);
   for (const std::string& name : names) {
     try {

@@ -53,7 +53,7 @@ void add_generation_options(CLI::App& app, GenerationArgs& args, bool per_prompt
   app.add_option("--watermark-gamma", p.watermark.gamma, "Watermark green fraction")->capture_default_str();
   app.add_option("--watermark-delta", p.watermark.delta, "Watermark logit bonus")->capture_default_str();
   app.add_option("--tokenizer", p.tokenizer, "Tokenizer checkpoint")->capture_default_str();
-  app.add_option("--text-encoder", p.text_encoder, "Text encoder checkpoint")->capture_default_str();
+  app.add_option("--text-encoder", p.text_encoder, "Text encoder checkpoint (default: the one the generator was trained with)");
 }
 
 void finish_generation_args(GenerationArgs& args) {

@@ -87,6 +87,34 @@ TEST_CASE("txt2img: every method, reproducible per seed, with named errors", "[p
     p.tokenizer = "small_tokenizer";
     CHECK_THROWS_WITH(txt2img(p, store), Contains("predicts 32 codes") && Contains("small_tokenizer"));
   }
+  SECTION("a generator reads the text encoder its checkpoint names, unless one is given") {
+    models::TextEncoder older(test::tiny_text_encoder_config());
+    test::randomize(*older, 7, 0.3);
+    models::CheckpointInfo text_info;
+    text_info.model = models::kTextEncoderModel;
+    text_info.config = older->config;
+    models::save_checkpoint(dir / "text_encoder_old.safetensors", *older, text_info);
+    const models::Checkpoint maskgit(dir / "maskgit.safetensors");
+    models::CheckpointInfo info = maskgit.info();
+    info.extra["text_encoder"] = "text_encoder_old";
+    std::map<std::string, at::Tensor> tensors;
+    for (const std::string& name : maskgit.names()) tensors[name] = maskgit.tensor(name);
+    models::save_tensors(dir / "maskgit_old.safetensors", tensors, info.to_metadata());
+
+    p.method = Txt2ImgMethod::MaskGit;
+    p.count = 1;
+    p.model = "maskgit_old";
+    const cv::Mat recorded = txt2img(p, store).images[0].rgb;
+    p.text_encoder = "text_encoder_old";
+    CHECK(same_pixels(txt2img(p, store).images[0].rgb, recorded));
+    p.text_encoder = "text_encoder";
+    CHECK_FALSE(same_pixels(txt2img(p, store).images[0].rgb, recorded));
+    CHECK_THAT(txt2img(p, store).images[0].parameters, Contains("Text encoder: text_encoder"));
+    std::filesystem::remove(dir / "text_encoder_old.safetensors");
+    p.text_encoder.clear();
+    models::ModelStore fresh(dir.path());
+    CHECK_THROWS_WITH(txt2img(p, fresh), Contains("text_encoder_old"));
+  }
 }
 
 TEST_CASE("token inpainting changes only the patch-dilated mask", "[pipelines]") {

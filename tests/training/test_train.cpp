@@ -79,6 +79,25 @@ TEST_CASE("train tokenizer: checkpoints, resumes and logs", "[training]") {
     p.model_config["codebook_size"] = 16;
     CHECK_THROWS_WITH(training::train(p), Contains("resume without changing the model config"));
   }
+  SECTION("--init-from starts a new run from those weights at step 0") {
+    training::TrainParams tuned = tiny("tokenizer", dir, "tuned");
+    tuned.model_config = p.model_config;
+    tuned.steps = 1;
+    tuned.lr = 1e-12;  // a step that changes nothing measurable: the weights stay the start's
+    tuned.init_from = p.output.string();
+    training::train(tuned);
+    const models::Checkpoint start(p.output), result(tuned.output);
+    CHECK(result.info().step == 1);
+    CHECK(result.info().extra.at("initialized_from") == "tok.safetensors (step 2)");
+    // (a fresh start from the same seed would hold the untrained weights: two steps away from these)
+    CHECK(torch::allclose(start.tensor("encoder.0.weight"), result.tensor("encoder.0.weight"), 1e-4, 1e-5));
+    tuned.overwrite = true;
+    tuned.model_config["codebook_size"] = 16;
+    CHECK_THROWS_WITH(training::train(tuned), Contains("--init-from") && Contains("same model config"));
+    tuned.overwrite = false;
+    tuned.resume = true;
+    CHECK_THROWS_WITH(training::train(tuned), Contains("--init-from") && Contains("pick one"));
+  }
 }
 
 TEST_CASE("train: bad parameters are named", "[training]") {
@@ -107,7 +126,9 @@ TEST_CASE("train text, ar, ar-draft and maskgit on tiny models", "[training]") {
   test::write_tiny_models(dir.path());
   training::TrainParams text = tiny("text", dir, "text");
   text.model_config = {{"dim", 16}, {"layers", 1}, {"heads", 2}};
-  CHECK(training::train(text).contains("all_attributes_right"));
+  const nlohmann::json text_eval = training::train(text);
+  CHECK(text_eval.contains("all_attributes_right"));
+  CHECK(text_eval.contains("all_words_right"));
 
   for (const char* task : {"ar", "ar-draft", "maskgit"}) {
     DYNAMIC_SECTION("task " << task) {

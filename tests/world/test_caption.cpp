@@ -157,3 +157,25 @@ TEST_CASE("the same color and shape twice and an empty prompt are rejected", "[w
   twice.relation = Relation::Above;
   CHECK_THROWS_AS(canonical_caption(twice), jl::Error);
 }
+
+TEST_CASE("word_objects says which object each word describes", "[world]") {
+  using V = std::vector<int>;
+  CHECK(word_objects("a red circle") == V{0, 0, 0});
+  CHECK(word_objects("One LARGE red circle  in the top left on a gray background") ==
+        V{0, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1});
+  CHECK(word_objects("a small red star to the left of an orange cross on a black background") ==
+        V{0, 0, 0, 0, -1, -1, -1, -1, 1, 1, 1, -1, -1, -1, -1});
+  CHECK(word_objects("a blue square under a large pink diamond") == V{0, 0, 0, -1, 1, 1, 1, 1});
+  CHECK(word_objects("a green triangle moving up") == V{0, 0, 0, -1, -1});
+  // Every sampled caption: the words of each object are its article, size, color and shape.
+  Rng rng(11);
+  for (int i = 0; i < 300; ++i) {
+    const SceneSpec spec = sample_spec(rng, {});
+    const std::string text = caption(spec, rng);
+    const std::vector<int> objects = word_objects(text);
+    for (size_t o = 0; o < spec.objects.size(); ++o)
+      CHECK(std::count(objects.begin(), objects.end(), int(o)) == (spec.objects[o].size ? 4 : 3));
+  }
+  CHECK(error_of("a red circle left of").find("expected an article") != std::string::npos);
+  CHECK_THROWS_AS(word_objects("a red blob"), jl::Error);
+}
