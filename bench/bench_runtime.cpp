@@ -3,30 +3,17 @@
 // one per core (what set_threads(0) gives), and the BLAS that the matmuls land in.
 #include <torch/torch.h>
 
-#include <chrono>
 #include <cstdio>
-#include <functional>
 
+#include "bench/bench_util.h"
 #include "models/runtime.h"
 
-namespace {
-
-double seconds_per_call(const std::function<void()>& fn, int reps) {
-  fn();  // warm-up
-  const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < reps; ++i) fn();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / reps;
-}
-
-}  // namespace
+using jl::bench::seconds_per_call;
 
 int main() {
   torch::NoGradGuard no_grad;
   const auto a = torch::rand({1024, 1024}), b = torch::rand({1024, 1024});
-  const auto image = torch::rand({8, 64, 64, 64});
-  auto conv = torch::nn::Conv2d(torch::nn::Conv2dOptions(64, 64, 3).padding(1));
   const double matmul_flop = 2.0 * 1024 * 1024 * 1024;
-  const double conv_flop = 2.0 * 8 * 64 * 64 * 64 * 64 * 9;
 
   std::printf("BLAS: %s\n", jl::blas_library().c_str());
   std::printf("%-28s %12s %12s %8s\n", "benchmark", "1 thread", "all cores", "ratio");
@@ -34,7 +21,7 @@ int main() {
   for (int i = 0; i < 2; ++i) {
     jl::set_threads(i == 0 ? 1 : 0);
     mm[i] = matmul_flop / seconds_per_call([&] { (void)torch::mm(a, b); }, 10) / 1e9;
-    cv[i] = conv_flop / seconds_per_call([&] { (void)conv->forward(image); }, 5) / 1e9;
+    cv[i] = jl::bench::conv3x3_gflops();
   }
   std::printf("%-28s %9.1f GF %9.1f GF %7.2fx   (%d threads)\n", "matmul 1024^3 float32", mm[0], mm[1], mm[1] / mm[0],
               jl::threads());

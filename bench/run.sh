@@ -11,3 +11,8 @@ echo "== token generators: KV cache, speculative decoding, MaskGIT vs AR, holdou
 "$build/bench/bench_tokens"
 echo "== diffusion: samplers (pass rate, seconds per picture), inpainting MaskGIT vs diffusion"
 bench/bench_diffusion.sh "$build"
+echo "== upscalers: parity and speed against UpscalerJS (TF.js WASM in Node), whole process, GFLOP/s"
+[ -d bench/upscalerjs/node_modules/pngjs ] || npm ci --prefix bench/upscalerjs --no-audit --no-fund
+photos="${JIELONG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jielong}/eval/photos"
+[ -f "$photos/baboon.jpg" ] || scripts/fetch-eval-data.sh
+"$build/bench/bench_upscalerjs" "$photos/baboon.jpg" 64

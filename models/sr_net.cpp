@@ -36,6 +36,13 @@ torch::Tensor SuperResolutionNetImpl::forward(const torch::Tensor& x) {
   return bicubic(float32(x), config.scale) + float32(detail);
 }
 
+double SuperResolutionNetImpl::flops_per_pixel() const {
+  double weights = 0;  // every convolution runs at the input's resolution
+  for (const torch::Tensor& w : {input->weight, output->weight}) weights += double(w.numel());
+  for (const auto& conv : *body) weights += double(conv->as<nn::Conv2d>()->weight.numel());
+  return 2 * weights;
+}
+
 torch::Tensor SuperResolutionNetImpl::bicubic(const torch::Tensor& x, int scale) {
   const std::vector<int64_t> size{x.size(2) * scale, x.size(3) * scale};
   return F::interpolate(x, F::InterpolateFuncOptions().size(size).mode(torch::kBicubic).align_corners(false));

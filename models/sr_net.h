@@ -25,6 +25,8 @@ class SuperResolutionNetImpl : public torch::nn::Module {
   explicit SuperResolutionNetImpl(const SuperResolutionNetConfig& config);
   // x: [B, 3, H, W] in 0..1 -> [B, 3, H * scale, W * scale], about 0..1 (not clamped).
   torch::Tensor forward(const torch::Tensor& x);
+  // Floating-point operations of the convolutions per input pixel (a multiply and an add per weight use).
+  double flops_per_pixel() const;
   // The bicubic upscale the network adds its detail to (also the trainer's baseline).
   static torch::Tensor bicubic(const torch::Tensor& x, int scale);
 

@@ -422,7 +422,7 @@ void TfjsModelImpl::fuse_upsampling() {
   }
 }
 
-torch::Tensor TfjsModelImpl::forward(const torch::Tensor& x) {
+torch::Tensor TfjsModelImpl::forward(const torch::Tensor& x, double* conv_flops) {
   if (x.dim() != 4 || x.size(1) != input_channels_)
     throw Error(path_.string() + ": expects [N, " + std::to_string(input_channels_) + ", H, W], got " + shape_text(x.sizes().vec()));
   std::vector<torch::Tensor> out(layers_.size());
@@ -450,6 +450,7 @@ torch::Tensor TfjsModelImpl::forward(const torch::Tensor& x) {
           }
         }
         y = torch::conv2d(v, l.weight, l.bias, {l.strides[0], l.strides[1]}, {pad[0], pad[1]}, {l.dilation[0], l.dilation[1]}, l.groups);
+        if (conv_flops) *conv_flops += 2.0 * double(y.numel()) * double(l.weight[0].numel());
         if (l.fused_scale > 1) y = depth_to_space_nhwc_order(y, l.fused_scale);
         y = activate(l.activation, y);
         break;

@@ -32,8 +32,9 @@ class TfjsModelImpl : public torch::nn::Module {
   explicit TfjsModelImpl(const fs::path& model_json);
   ~TfjsModelImpl() override;
 
-  // x: [N, C, H, W] float32 in the model's input range -> [N, C', H', W'].
-  torch::Tensor forward(const torch::Tensor& x);
+  // x: [N, C, H, W] float32 in the model's input range -> [N, C', H', W']. With `conv_flops`, adds
+  // the floating-point operations of its convolutions (a multiply and an add per weight use).
+  torch::Tensor forward(const torch::Tensor& x, double* conv_flops = nullptr);
 
   const fs::path& path() const { return path_; }
   int input_channels() const { return input_channels_; }

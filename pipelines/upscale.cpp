@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 #include <functional>
+#include <mutex>
 #include <opencv2/imgproc.hpp>
 
 #include "core/atomic_file.h"
@@ -73,8 +74,20 @@ class TfjsUpscaler : public Upscaler {
     c10::InferenceMode inference;
     return through_network(rgb, [this](const torch::Tensor& x) { return model_->forward(x * range_) / range_; });
   }
+  double flops_per_pixel() const override {  // counted on a small input once: the graph may resize inside
+    std::call_once(counted_, [this] {
+      c10::InferenceMode inference;
+      constexpr int kSide = 16;
+      double flops = 0;
+      model_->forward(torch::zeros({1, model_->input_channels(), kSide, kSide}), &flops);
+      flops_per_pixel_ = flops / (kSide * kSide);
+    });
+    return flops_per_pixel_;
+  }
 
  private:
+  mutable std::once_flag counted_;
+  mutable double flops_per_pixel_ = 0;
   std::shared_ptr<models::TfjsModelImpl> model_;
   double range_;
   int scale_;
@@ -91,6 +104,7 @@ class NetUpscaler : public Upscaler {
     torch::NoGradGuard no_grad;  // not InferenceMode: a net in training is evaluated between steps
     return through_network(rgb, [this](const torch::Tensor& x) { return net_->forward(x); });
   }
+  double flops_per_pixel() const override { return net_->flops_per_pixel(); }
 
  private:
   std::shared_ptr<models::SuperResolutionNetImpl> net_;
@@ -102,6 +116,7 @@ class BicubicUpscaler : public Upscaler {
   explicit BicubicUpscaler(int scale) : scale_(scale) {}
   int scale() const override { return scale_; }
   std::string description() const override { return "bicubic"; }
+  double flops_per_pixel() const override { return 0; }
   cv::Mat run(const cv::Mat& rgb) const override {
     cv::Mat out;
     cv::resize(rgb, out, cv::Size(rgb.cols * scale_, rgb.rows * scale_), 0, 0, cv::INTER_CUBIC);

@@ -57,6 +57,9 @@ class Upscaler {
   virtual cv::Mat run(const cv::Mat& rgb) const = 0;
   // How the checkpoint or model file is named in messages and parameters.
   virtual std::string description() const = 0;
+  // The network's floating-point operations per input pixel (its convolutions), for throughput
+  // figures; 0 for bicubic.
+  virtual double flops_per_pixel() const = 0;
 };
 
 // The UpscalerJS models' files in the models cache, and the pixel range each takes (255 or 1).

@@ -76,6 +76,7 @@ class TinyNetUpscaler : public Upscaler {
   }
   int scale() const override { return 2; }
   std::string description() const override { return "tiny"; }
+  double flops_per_pixel() const override { return 0; }
   cv::Mat run(const cv::Mat& rgb) const override {
     torch::NoGradGuard no_grad;
     const torch::Tensor x = torch::from_blob(const_cast<float*>(rgb.ptr<float>()), {1, rgb.rows, rgb.cols, 3}).permute({0, 3, 1, 2});
@@ -154,5 +155,7 @@ TEST_CASE("upscale: an untrained SuperResolutionNet is bicubic, at every scale",
         x, torch::nn::functional::InterpolateFuncOptions().scale_factor(std::vector<double>{double(scale), double(scale)}).mode(torch::kBicubic).align_corners(false));
     CHECK(torch::allclose(y, bicubic, 1e-5, 1e-5));
     CHECK(net_upscaler(net, "test")->scale() == scale);
+    // Convolutions 3->8, 8->8 twice, 8->3*scale^2, all 3x3 at the input's resolution; bias adds not counted.
+    CHECK(net_upscaler(net, "test")->flops_per_pixel() == 2.0 * 9 * (3 * 8 + 2 * 8 * 8 + 8 * 3 * scale * scale));
   }
 }
