@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Training photos for the `photo` upscaler, from Debian packages: the wallpapers of
-# plasma-workspace-wallpapers (photographs and artwork) and gnome-backgrounds (renders). The .debs are
+# plasma-workspace-wallpapers (photographs and artwork), gnome-backgrounds (renders), the nature
+# photographs of mate-backgrounds and the colour sample photographs of python3-skimage (a cat, coffee,
+# an astronaut, motorcycles...: the fine natural texture the wallpapers lack). The .debs are
 # downloaded (not installed) and the largest picture of each wallpaper is kept in the cache; never
 # committed, and never the evaluation photos (those come from opencv-doc, scripts/fetch-eval-data.sh).
 # Prints the folder. Idempotent: does nothing when the photos are there.
 set -euo pipefail
 
 cache="${JIELONG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jielong}/photos"
-if [[ -f "$cache/.complete" ]]; then echo "$cache"; exit 0; fi
+version=2  # bump when the selection changes: an older cache is refetched
+if [[ "$(cat "$cache/.complete" 2>/dev/null)" == "$version" ]]; then echo "$cache"; exit 0; fi
+packages="plasma-workspace-wallpapers gnome-backgrounds mate-backgrounds python3-skimage"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-( cd "$work" && apt-get download plasma-workspace-wallpapers gnome-backgrounds >/dev/null 2>&1 ) || {
-  apt-get update -qq >/dev/null && ( cd "$work" && apt-get download plasma-workspace-wallpapers gnome-backgrounds >/dev/null )
+( cd "$work" && apt-get download $packages >/dev/null 2>&1 ) || {
+  apt-get update -qq >/dev/null && ( cd "$work" && apt-get download $packages >/dev/null )
 }
 for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$work/root"; done
 rm -rf "$cache.partial"
@@ -24,7 +28,14 @@ for dir in "$work"/root/usr/share/wallpapers/*/contents/images; do
 done
 # GNOME: every picture over a few kilobytes (the tiny ones are flat colours).
 find -L "$work"/root/usr/share/backgrounds/gnome -type f -iname '*.webp' -size +10k -exec cp -L {} "$cache.partial/" \;
-touch "$cache.partial/.complete"
+# MATE: the photographs (nature/), not the flat artwork.
+for f in "$work"/root/usr/share/backgrounds/mate/nature/*.jpg; do cp -L "$f" "$cache.partial/mate-$(basename "$f")"; done
+# scikit-image: its colour photographs (the grey test patterns and microscopy are left out).
+for name in astronaut chelsea coffee motorcycle_left rocket; do
+  f=$(find "$work"/root/usr/lib/python3/dist-packages/skimage/data -maxdepth 1 -name "$name.*" | head -1)
+  [[ -n "$f" ]] && cp -L "$f" "$cache.partial/skimage-$(basename "$f")"
+done
+echo "$version" > "$cache.partial/.complete"
 rm -rf "$cache"
 mv "$cache.partial" "$cache"
 echo "fetch-photos: $(ls "$cache" | wc -l) training photos in $cache" >&2
