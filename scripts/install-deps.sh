@@ -14,6 +14,8 @@ packages=(
   # media: OpenCV for images, FFmpeg libraries for video and audio, libpng for text chunks
   libopencv-dev libpng-dev zlib1g-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
+  # the ffmpeg program: the baseline frame interpolation (minterpolate) the benchmarks measure against
+  ffmpeg
   # GUI
   libimgui-dev libglfw3-dev libgl-dev
   # command line, JSON, tests

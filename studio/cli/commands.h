@@ -55,6 +55,8 @@ Command add_holdout_command(CLI::App& parent, const GlobalOptions& global);
 Command add_batch_command(CLI::App& parent, const GlobalOptions& global);
 Command add_upscale_command(CLI::App& parent, const GlobalOptions& global);
 Command add_eval_upscale_command(CLI::App& parent, const GlobalOptions& global);
+Command add_interpolate_command(CLI::App& parent, const GlobalOptions& global);
+Command add_eval_interpolate_command(CLI::App& parent, const GlobalOptions& global);
 
 // The flags of `jielong convert` bound to `params` (the positional inputs land in `inputs`); the
 // command and a batch job's convert task both register them with this.
