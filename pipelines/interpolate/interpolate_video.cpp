@@ -52,11 +52,14 @@ void InterpolateParams::validate() const {
     return;
   }
   if (input.empty()) throw UsageError("interpolate: give a video, or --frames A B");
-  if (!fs::exists(input)) throw Error(input.string() + ": no such file");
-  if (media::media_kind(input) != media::MediaKind::Video)
-    throw UsageError(input.string() + ": not a video (for two pictures use --frames A B)");
-  if (media::media_kind(output) != media::MediaKind::Video)
-    throw UsageError("-o " + output.string() + ": the output must be a video (.mp4, .webm, .mkv, .mov, .gif)");
+  if (!fs::exists(input) && !media::is_frame_pattern(input)) throw Error(input.string() + ": no such file");
+  auto is_video = [](const fs::path& path) {
+    const media::MediaKind kind = media::media_kind(path);
+    return kind == media::MediaKind::Video || kind == media::MediaKind::Frames;
+  };
+  if (!is_video(input)) throw UsageError(input.string() + ": not a video (for two pictures use --frames A B)");
+  if (!is_video(output))
+    throw UsageError("-o " + output.string() + ": the output must be a video (.mp4, .webm, .mkv, .mov, .gif) or frames (dir/%05d.png)");
   if ((factor != 0) == (fps > 0)) throw UsageError("interpolate: give one of --factor 2|4|8 or --fps RATE");
   if (factor != 0 && factor != 2 && factor != 4 && factor != 8) throw UsageError("--factor must be 2, 4 or 8");
   if (fps < 0 || fps > 1000) throw UsageError("--fps must be in (0, 1000]");
@@ -110,7 +113,7 @@ InterpolateResult interpolate(const InterpolateParams& p, models::ModelStore& st
     return result;
   }
 
-  check_can_write(p.output, p.overwrite);
+  if (!media::is_frame_pattern(p.output)) check_can_write(p.output, p.overwrite);  // (a frame pattern: the writer checks each file)
   media::VideoReader reader(p.input);
   const media::VideoInfo info = reader.info();
   const double source_fps = info.fps > 0 ? info.fps : 24;

@@ -1,0 +1,208 @@
+// Frame interpolation: the endpoints are the inputs, a translation and an occluding square are
+// reconstructed, video frame counts and times for factors and frame rates, scene cuts and duplicates,
+// and bad inputs named.
+#include <catch2/catch.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "core/error.h"
+#include "media_io/image.h"
+#include "media_io/video.h"
+#include "models/model_store.h"
+#include "pipelines/interpolate/frame_interpolator.h"
+#include "pipelines/interpolate/interpolate_eval.h"
+#include "pipelines/interpolate/interpolate_video.h"
+#include "test_util.h"
+
+using namespace jl;
+using Catch::Matchers::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A textured strip and views of it shifted by `dx` pixels: a pure translation.
+cv::Mat view(const cv::Mat& wide, double dx, int width) {
+  cv::Mat out;
+  const cv::Mat shift = (cv::Mat_<double>(2, 3) << 1, 0, -dx, 0, 1, 0);
+  cv::warpAffine(wide, out, shift, wide.size(), cv::INTER_CUBIC, cv::BORDER_REFLECT);
+  return out(cv::Rect(16, 0, width, wide.rows)).clone();
+}
+
+// A red square at x over a textured background that stays put. (It moves 8 pixels between the
+// frames: DIS finds motions up to about the object's size; beyond that the learned method must.)
+cv::Mat square_over(const cv::Mat& background, int x) {
+  cv::Mat out = background.clone();
+  cv::rectangle(out, cv::Rect(x, 20, 16, 16), cv::Scalar(230, 30, 30), cv::FILLED);
+  return out;
+}
+
+std::vector<cv::Mat> read_frames(const fs::path& path, std::vector<double>* times = nullptr) {
+  media::VideoReader reader(path);
+  std::vector<cv::Mat> frames;
+  cv::Mat frame;
+  double t = 0;
+  while (reader.read(frame, &t)) {
+    frames.push_back(frame.clone());
+    if (times) times->push_back(t);
+  }
+  return frames;
+}
+
+void write_frames(const fs::path& path, const std::vector<cv::Mat>& frames, double fps) {
+  media::VideoWriteOptions options;
+  options.fps = fps;
+  media::VideoWriter writer(path, frames[0].cols, frames[0].rows, options);
+  for (const cv::Mat& f : frames) writer.write(f);
+  writer.close();
+}
+
+}  // namespace
+
+TEST_CASE("interpolation: t = 0 and t = 1 are the inputs, a translation is reconstructed", "[pipelines]") {
+  models::ModelStore store;
+  const auto classic = make_interpolator("classic", store);
+  const auto blend = make_interpolator("blend", store);
+  const cv::Mat wide = test::test_pattern(160, 96, 4);
+  const cv::Mat a = view(wide, 0, 96), b = view(wide, 6, 96), middle = view(wide, 3, 96);
+  for (const auto& method : {classic, blend}) {
+    const auto pair = method->pair(a, b);
+    CHECK(cv::norm(pair->at(0), a, cv::NORM_INF) == 0);
+    CHECK(cv::norm(pair->at(1), b, cv::NORM_INF) == 0);
+  }
+  // Away from the borders (where the content enters and leaves the view).
+  const cv::Rect inner(8, 8, 80, 80);
+  const double flow_psnr = test::psnr(classic->pair(a, b)->at(0.5)(inner), middle(inner));
+  const double blend_psnr = test::psnr(blend->pair(a, b)->at(0.5)(inner), middle(inner));
+  CHECK(flow_psnr > 35);
+  CHECK(flow_psnr > blend_psnr + 8);
+}
+
+TEST_CASE("interpolation: a square moving over a texture, with what it covers and uncovers", "[pipelines]") {
+  models::ModelStore store;
+  const cv::Mat background = test::test_pattern(96, 64, 9);
+  const cv::Mat a = square_over(background, 30), b = square_over(background, 38), middle = square_over(background, 34);
+  const double classic = test::psnr(make_interpolator("classic", store)->pair(a, b)->at(0.5), middle);
+  const double blend = test::psnr(make_interpolator("blend", store)->pair(a, b)->at(0.5), middle);
+  INFO("classic " << classic << " dB, blend " << blend << " dB");
+  CHECK(classic > 32);
+  CHECK(classic > blend + 6);
+}
+
+TEST_CASE("interpolate video: frame counts and times for --factor and --fps, cuts, duplicates, audio-free clips", "[pipelines]") {
+  test::TempDir dir;
+  models::ModelStore store;
+  const cv::Mat wide = test::test_pattern(200, 64, 2);
+  std::vector<cv::Mat> frames;
+  for (int i = 0; i < 12; ++i) frames.push_back(view(wide, 3 * i, 64));
+  write_frames(dir / "clip" / "f%05d.png", frames, 24);
+
+  InterpolateParams p;
+  p.input = dir / "clip" / "f%05d.png";
+  SECTION("--factor 2 doubles the frames and keeps every source frame") {
+    p.factor = 2;
+    p.output = dir / "x2" / "f%05d.png";
+    const InterpolateResult r = interpolate(p, store);
+    CHECK(r.input_frames == 12);
+    CHECK(r.output_frames == 24);
+    CHECK(r.synthesized == 11);  // the last source frame is held for its interval
+    CHECK(r.output_fps == 50);  // twice the 25 fps FFmpeg gives a PNG sequence
+    const auto out = read_frames(p.output);
+    REQUIRE(out.size() == 24);
+    for (size_t i = 0; i < frames.size(); ++i) CHECK(cv::norm(out[2 * i], frames[i], cv::NORM_INF) == 0);
+  }
+  SECTION("24 -> 60 fps gives 2.5x the frames at increasing times") {
+    write_frames(dir / "clip.mp4", frames, 24);  // (a PNG sequence has no frame rate of its own: FFmpeg reads 25)
+    p.input = dir / "clip.mp4";
+    p.fps = 60;
+    p.output = dir / "60.mp4";
+    const InterpolateResult r = interpolate(p, store);
+    CHECK(r.output_frames == 30);
+    std::vector<double> times;
+    const auto out = read_frames(p.output, &times);
+    CHECK(out.size() == 30);
+    for (size_t i = 1; i < times.size(); ++i) CHECK(times[i] > times[i - 1]);
+    CHECK(times.back() == Approx(29.0 / 60).margin(1e-3));
+  }
+  SECTION("a scene cut is held, not interpolated across") {
+    const cv::Mat other = test::test_pattern(200, 64, 77);
+    std::vector<cv::Mat> spliced(frames.begin(), frames.begin() + 6);
+    for (int i = 0; i < 6; ++i) spliced.push_back(view(other, 3 * i, 64));
+    write_frames(dir / "spliced" / "f%05d.png", spliced, 24);
+    p.input = dir / "spliced" / "f%05d.png";
+    p.factor = 2;
+    p.output = dir / "cut" / "f%05d.png";
+    const InterpolateResult r = interpolate(p, store);
+    CHECK(r.scene_cuts == 1);
+    const auto out = read_frames(p.output);
+    REQUIRE(out.size() == 24);
+    CHECK(cv::norm(out[11], spliced[5], cv::NORM_INF) == 0);  // the in-between at the cut repeats the frame before it
+    CHECK(cv::norm(out[9], spliced[4], cv::NORM_INF) > 0);    // elsewhere frames are drawn
+  }
+  SECTION("duplicate frames are skipped and the motion spread over their span") {
+    std::vector<cv::Mat> twos;
+    for (int i = 0; i < 6; ++i) twos.insert(twos.end(), {frames[size_t(2 * i)], frames[size_t(2 * i)]});
+    write_frames(dir / "twos" / "f%05d.png", twos, 24);
+    p.input = dir / "twos" / "f%05d.png";
+    p.factor = 2;
+    p.output = dir / "twos-x2" / "f%05d.png";
+    const InterpolateResult r = interpolate(p, store);
+    CHECK(r.duplicates_skipped == 6);
+    CHECK(r.output_frames == 24);
+    const auto out = read_frames(p.output);
+    REQUIRE(out.size() == 24);
+    // Output frame 2 is at source time 1, halfway from frame 0 to its next distinct frame (source 2):
+    // drawn, not a copy of either.
+    CHECK(cv::norm(out[2], twos[0], cv::NORM_INF) > 0);
+    CHECK(cv::norm(out[2], twos[2], cv::NORM_INF) > 0);
+  }
+}
+
+TEST_CASE("interpolate: two pictures, and bad inputs named", "[pipelines]") {
+  test::TempDir dir;
+  models::ModelStore store;
+  const cv::Mat wide = test::test_pattern(160, 64, 5);
+  media::write_image(dir / "a.png", {view(wide, 0, 64), {}});
+  media::write_image(dir / "b.png", {view(wide, 4, 64), {}});
+  InterpolateParams p;
+  p.frames = {dir / "a.png", dir / "b.png"};
+  p.t = 0.25;
+  p.output = dir / "between.png";
+  interpolate(p, store);
+  const cv::Mat between = media::to_rgb8(media::read_image(p.output)).pixels;
+  CHECK(test::psnr(between(cv::Rect(8, 8, 48, 48)), view(wide, 1, 64)(cv::Rect(8, 8, 48, 48))) > 30);
+  CHECK_THAT(test::error_of([&] { interpolate(p, store); }), Contains("already exists"));
+
+  media::write_image(dir / "small.png", {cv::Mat(32, 32, CV_8UC3, cv::Scalar(1, 2, 3)), {}});
+  p.frames[1] = dir / "small.png";
+  p.output = dir / "x.png";
+  CHECK_THAT(test::error_of([&] { interpolate(p, store); }), Contains("differ in size"));
+  p.frames[1] = dir / "missing.png";
+  CHECK_THAT(test::error_of([&] { interpolate(p, store); }), Contains("missing.png"));
+  test::write_text_file(dir / "broken.png", "not a picture");
+  p.frames[1] = dir / "broken.png";
+  CHECK_THAT(test::error_of([&] { interpolate(p, store); }), Contains("broken.png"));
+
+  InterpolateParams v;
+  write_frames(dir / "one" / "f%05d.png", {view(wide, 0, 64)}, 24);
+  v.input = dir / "one" / "f%05d.png";
+  v.output = dir / "out.mp4";
+  v.factor = 2;
+  CHECK_THAT(test::error_of([&] { interpolate(v, store); }), Contains("a single frame"));
+  CHECK_FALSE(fs::exists(v.output));
+  v.factor = 3;
+  CHECK_THAT(test::error_of([&] { interpolate(v, store); }), Contains("--factor must be 2, 4 or 8"));
+  v.factor = 0;
+  CHECK_THAT(test::error_of([&] { interpolate(v, store); }), Contains("one of --factor"));
+  v.fps = 30;
+  v.method = "magic";
+  CHECK_THAT(test::error_of([&] { interpolate(v, store); }), Contains("classic"));
+}
+
+TEST_CASE("interpolation scores: the even/odd protocol on ShapeWorld videos", "[pipelines]") {
+  models::ModelStore store;
+  const WorldInterpolationScore classic = score_on_holdout_videos(*make_interpolator("classic", store), 10);
+  const WorldInterpolationScore blend = score_on_holdout_videos(*make_interpolator("blend", store), 10);
+  INFO("classic " << classic.psnr << " dB, blend " << blend.psnr << " dB");
+  CHECK(classic.videos == 10);
+  CHECK(classic.ground_truth_pass == 1.0);
+  CHECK(classic.psnr > blend.psnr + 5);
+}
