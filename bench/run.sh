@@ -16,3 +16,6 @@ echo "== upscalers: parity and speed against UpscalerJS (TF.js WASM in Node), wh
 photos="${JIELONG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jielong}/eval/photos"
 [ -f "$photos/baboon.jpg" ] || scripts/fetch-eval-data.sh
 "$build/bench/bench_upscalerjs" "$photos/baboon.jpg" 64
+echo "== frame interpolation: quality protocol, then whole process against FFmpeg's minterpolate"
+"$build/studio/jielong" eval-interpolate
+bench/bench_interpolate.sh "$build"

@@ -2,7 +2,8 @@
 # `make demo`: the studio's main job on what it ships today. Media in and out: real
 # sample media from Debian packages (scripts/fetch-samples.sh) through `jielong convert` — video
 # re-encoded, resized, re-timed, trimmed, turned into frames and a GIF and back, a soundtrack added and
-# extracted — and an mp4 -> webm -> mp4 round trip whose frame counts are checked. Then ShapeWorld:
+# extracted — and an mp4 -> webm -> mp4 round trip whose frame counts are checked; the clip
+# interpolated to 25 fps. Then ShapeWorld:
 # prompts rendered and judged, and a small captioned dataset; the generators on the shipped models;
 # and the example batch job files. Outputs go to out/demo/ (replaced on every run).
 set -euo pipefail
@@ -29,6 +30,11 @@ run convert "$out/vtest.mp4" -o "$out/vtest_25fps.mp4" --fps 25
 run convert "$out/vtest.mp4" -o "$out/frames/frame_%04d.png" --duration 2
 run convert "$out/frames" -o "$out/frames.gif" --fps 10 --width 192
 run convert "$samples/tree.avi" -o "$out/tree_still.png" --start 1.5
+
+# Frame interpolation: the 10 fps clip drawn at 25 fps (2.5x the frames, optical flow, its sound
+# kept), and the picture halfway between two of its frames.
+run interpolate "$out/vtest.mp4" --fps 25 -o "$out/vtest_interpolated_25fps.mp4"
+run interpolate --frames "$out/frames/frame_0001.png" "$out/frames/frame_0002.png" --t 0.5 -o "$out/frames_between_1_and_2.png"
 
 # Audio out of the video, in every format.
 for ext in wav flac ogg mp3; do run convert "$out/vtest.mp4" -o "$out/vtest_audio.$ext"; done

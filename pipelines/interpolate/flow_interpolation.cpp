@@ -22,7 +22,7 @@ cv::Mat grey(const cv::Mat& rgb8) {
 }
 
 cv::Mat dis_flow(const cv::Mat& from, const cv::Mat& to) {
-  cv::Ptr<cv::DISOpticalFlow> dis = cv::DISOpticalFlow::create(cv::DISOpticalFlow::PRESET_MEDIUM);
+  cv::Ptr<cv::DISOpticalFlow> dis = cv::DISOpticalFlow::create(cv::DISOpticalFlow::PRESET_FAST);
   cv::Mat flow;
   dis->calc(from, to, flow);
   return flow;

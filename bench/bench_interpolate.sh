@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Frame interpolation, whole process against FFmpeg's minterpolate (mi_mode=mci) in the same run: the
+# first FRAMES frames of each evaluation video (scripts/fetch-eval-data.sh) cut losslessly to one clip,
+# then `jielong interpolate CLIP --factor 2 -o out.mp4` and `ffmpeg -i CLIP -vf minterpolate... out.mp4`
+# timed from start to finish (best of 2). The quality table comes from `jielong eval-interpolate`.
+#   bench/bench_interpolate.sh [BUILD_DIR] [FRAMES]
+# JL_THREADS=N sets jielong's --threads (ffmpeg's filter runs on one thread whatever it is given).
+set -euo pipefail
+build=${1:-build}
+frames=${2:-61}
+jielong="$build/studio/jielong"
+videos="${JIELONG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jielong}/eval/videos"
+[ -f "$videos/vtest.avi" ] || scripts/fetch-eval-data.sh >/dev/null
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+threads=()
+[ -n "${JL_THREADS:-}" ] && threads=(--threads "$JL_THREADS")
+
+best_of_2() {  # command...: prints the best wall time in seconds
+  local best=""
+  for _ in 1 2; do
+    local start end t
+    start=$(date +%s.%N)
+    "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
+    end=$(date +%s.%N)
+    t=$(echo "$end - $start" | bc -l)
+    if [ -z "$best" ] || (( $(echo "$t < $best" | bc -l) )); then best=$t; fi
+  done
+  printf '%.2f' "$best"
+}
+
+printf '%-14s %7s %9s %13s %15s %7s\n' video frames size "jielong s" "minterpolate s" faster
+for name in vtest.avi tree.avi Megamind.avi; do
+  ffmpeg -nostdin -loglevel error -y -i "$videos/$name" -frames:v "$frames" -an -c:v ffv1 "$work/clip.mkv"
+  rate=$(ffprobe -v error -select_streams v:0 -show_entries stream=r_frame_rate -of csv=p=0 "$work/clip.mkv")
+  size=$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=s=x:p=0 "$work/clip.mkv")
+  double="$(( ${rate%/*} * 2 ))/${rate#*/}"
+  ours=$(best_of_2 "$jielong" "${threads[@]}" -q --overwrite interpolate "$work/clip.mkv" --factor 2 -o "$work/ours.mp4")
+  theirs=$(best_of_2 ffmpeg -nostdin -loglevel error -y -i "$work/clip.mkv" -vf "minterpolate=fps=$double:mi_mode=mci" "$work/theirs.mp4")
+  printf '%-14s %7s %9s %13s %15s %6.2fx\n' "$name" "$frames" "$size" "$ours" "$theirs" "$(echo "$theirs / $ours" | bc -l)"
+done
