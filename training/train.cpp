@@ -26,6 +26,7 @@ const std::map<std::string, TaskDefaults>& tasks() {
       {"maskgit", {6000, 16, 6e-4, train_generator}},
       {"diffusion", {8000, 32, 3e-4, train_diffusion}},
       {"upscaler", {3000, 16, 5e-4, train_upscaler}},
+      {"interpolator", {3000, 8, 5e-4, train_interpolator}},
   };
   return table;
 }
@@ -35,7 +36,7 @@ const std::map<std::string, TaskDefaults>& tasks() {
 const std::vector<std::string>& train_tasks() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> out;
-    for (const char* name : {"tokenizer", "text", "ar", "ar-draft", "maskgit", "diffusion", "upscaler"})
+    for (const char* name : {"tokenizer", "text", "ar", "ar-draft", "maskgit", "diffusion", "upscaler", "interpolator"})
       if (tasks().count(name)) out.push_back(name);
     return out;
   }();

@@ -22,6 +22,7 @@
 #include "models/sr_net.h"
 #include "pipelines/upscale.h"
 #include "pipelines/upscale_eval.h"
+#include "training/photos.h"
 #include "training/trainers.h"
 #include "training/training_run.h"
 #include "world/render.h"
@@ -38,24 +39,6 @@ torch::Tensor to_batch(const std::vector<cv::Mat>& pictures) {  // CV_8UC3 -> [B
   for (const cv::Mat& p : pictures)
     items.push_back(torch::from_blob(p.data, {p.rows, p.cols, 3}, torch::kUInt8).permute({2, 0, 1}).to(torch::kFloat32) / 255);
   return torch::stack(items);
-}
-
-struct Photos {
-  std::vector<cv::Mat> train, held_out;
-};
-
-Photos load_photos(const fs::path& folder) {
-  Photos photos;
-  const std::vector<fs::path> files = pictures_in(folder);
-  for (size_t i = 0; i < files.size(); ++i) {
-    cv::Mat rgb = media::to_rgb8(media::read_image(files[i])).pixels;
-    const double shrink = 1280.0 / std::max(rgb.cols, rgb.rows);
-    if (shrink < 1) cv::resize(rgb, rgb, cv::Size(), shrink, shrink, cv::INTER_AREA);
-    (i % 8 == 7 ? photos.held_out : photos.train).push_back(rgb);
-  }
-  if (photos.train.empty() || photos.held_out.empty())
-    throw Error(folder.string() + ": needs at least 8 photos (one in eight is held out); run scripts/fetch-photos.sh");
-  return photos;
 }
 
 // One (small, large) pair from a random place of a random photo, flipped and turned at random.
@@ -90,16 +73,12 @@ nlohmann::json train_upscaler(const TrainParams& params, const Callbacks& callba
 
   const bool photo = params.upscaler_data == "photo";
   Photos photos;
-  fs::path folder = params.photos;
-  if (photo) {
-    if (folder.empty()) folder = models::models_cache_dir().parent_path() / "photos";
-    photos = load_photos(folder);
-  }
+  if (photo) photos = load_photos(params.photos);
   models::CheckpointInfo info;
   info.model = models::kSuperResolutionNetModel;
   info.config = config;
   info.command = params.command;
-  info.dataset = photo ? "photos of Debian's plasma-workspace-wallpapers and gnome-backgrounds (" + std::to_string(photos.train.size()) +
+  info.dataset = photo ? "photos of scripts/fetch-photos.sh: Debian's wallpapers and sample photographs (" + std::to_string(photos.train.size()) +
                              " for training, " + std::to_string(photos.held_out.size()) + " held out), crops downscaled by area averaging"
                        : "ShapeWorld v1 scenes rendered at 64 and " + std::to_string(kWorldSide * config.scale) + " (seed " +
                              std::to_string(params.seed) + ")";

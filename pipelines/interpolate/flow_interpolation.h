@@ -33,8 +33,19 @@ FlowsAt flows_at(const PairFlows& pair, double t);
 // image sampled at x + flow(x) (bilinear, edges repeated).
 cv::Mat backward_warp(const cv::Mat& image, const cv::Mat& flow);
 
-// Step 4: the in-between at t, CV_32FC3 0..1.
-cv::Mat blend_warped(const PairFlows& pair, const FlowsAt& flows, double t);
+// Step 4: both frames warped to t, and where each sample is one the other frame is known not to see.
+struct WarpedAt {
+  cv::Mat from_a, from_b;          // CV_32FC3
+  cv::Mat a_unseen, b_unseen;      // CV_32F: the sample of A (of B) is not seen in B (in A)
+};
+WarpedAt warp_to(const PairFlows& pair, const FlowsAt& flows);
+
+// The in-between at t, CV_32FC3 0..1. A frame's weight is (1 - t) or t, times (1 - kOcclusionTrust)
+// where the other frame alone sees the sample. The check also fires where the flow is merely wrong
+// (leaves, noise): measured on the eval videos, full trust cost 0.1 dB against none, while on
+// ShapeWorld's clean occlusions it gained 0.05 dB; half keeps most of both.
+constexpr float kOcclusionTrust = 0.5f;
+cv::Mat blend_warped(const WarpedAt& warped, double t);
 
 std::shared_ptr<const FrameInterpolator> classic_interpolator();
 

@@ -3,7 +3,9 @@
 #include "core/error.h"
 #include <opencv2/core.hpp>
 
+#include "models/model_store.h"
 #include "pipelines/interpolate/flow_interpolation.h"
+#include "pipelines/interpolate/learned_interpolation.h"
 
 namespace jl {
 
@@ -35,12 +37,15 @@ class BlendInterpolator : public FrameInterpolator {
 }  // namespace
 
 const std::vector<std::string>& interpolation_method_names() {
-  static const std::vector<std::string> names = {"classic", "blend"};
+  static const std::vector<std::string> names = {"classic", "learned", "blend"};
   return names;
 }
 
-std::shared_ptr<const FrameInterpolator> make_interpolator(const std::string& method, models::ModelStore& /*store*/) {
+std::shared_ptr<const FrameInterpolator> make_interpolator(const std::string& method, models::ModelStore& store) {
   if (method == "classic") return classic_interpolator();
+  if (method == "learned")
+    return learned_interpolator(store.get<models::InterpolationNetImpl>(
+        kInterpolatorCheckpoint, [](const std::filesystem::path& path) { return models::load_interpolation_net(path).ptr(); }));
   if (method == "blend") return std::make_shared<BlendInterpolator>();
   std::string known;
   for (const std::string& n : interpolation_method_names()) known += (known.empty() ? "" : ", ") + n;

@@ -34,6 +34,9 @@ class FrameInterpolator {
 
 const std::vector<std::string>& interpolation_method_names();  // classic, learned, blend
 
+// The learned method's checkpoint in the model store (`jielong train interpolator` writes it).
+inline constexpr const char* kInterpolatorCheckpoint = "interpolator";
+
 // UsageError listing the names for an unknown method; jl::Error when the learned model is missing.
 std::shared_ptr<const FrameInterpolator> make_interpolator(const std::string& method, models::ModelStore& store);
 

@@ -7,10 +7,13 @@
 #include "core/error.h"
 #include "media_io/image.h"
 #include "media_io/video.h"
+#include "models/checkpoint.h"
+#include "models/interpolation_net.h"
 #include "models/model_store.h"
 #include "pipelines/interpolate/frame_interpolator.h"
 #include "pipelines/interpolate/interpolate_eval.h"
 #include "pipelines/interpolate/interpolate_video.h"
+#include "pipelines/interpolate/learned_interpolation.h"
 #include "test_util.h"
 
 using namespace jl;
@@ -205,4 +208,27 @@ TEST_CASE("interpolation scores: the even/odd protocol on ShapeWorld videos", "[
   CHECK(classic.videos == 10);
   CHECK(classic.ground_truth_pass == 1.0);
   CHECK(classic.psnr > blend.psnr + 5);
+}
+
+TEST_CASE("learned interpolation: an untrained network is the classic method; the checkpoint is found by name", "[pipelines]") {
+  const cv::Mat background = test::test_pattern(80, 64, 9);
+  const cv::Mat a = square_over(background, 30), b = square_over(background, 38);
+  models::InterpolationNetConfig config;
+  config.channels = {8, 16};
+  const auto untrained = learned_interpolator(std::make_shared<models::InterpolationNetImpl>(config));
+  const auto classic = classic_interpolator();
+  for (double t : {0.0, 0.3, 0.5, 1.0}) {
+    INFO("t = " << t);
+    // (OpenCV's remap interpolates with 5-bit fixed-point weights, grid_sample in float: 2/255 apart at most)
+    CHECK(cv::norm(untrained->pair(a, b)->at(t), classic->pair(a, b)->at(t), cv::NORM_INF) <= 2);
+  }
+  test::TempDir dir;
+  models::ModelStore store(dir.path());
+  CHECK_THAT(test::error_of([&] { make_interpolator("learned", store); }), Contains("'interpolator' not found") && Contains("jielong train"));
+  models::InterpolationNet net(config);
+  models::CheckpointInfo info;
+  info.model = models::kInterpolationNetModel;
+  info.config = config;
+  models::save_checkpoint(dir / "interpolator.safetensors", *net, info);
+  CHECK(make_interpolator("learned", store)->name() == "learned");
 }

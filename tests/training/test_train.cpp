@@ -5,7 +5,9 @@
 #include <catch2/catch.hpp>
 
 #include "core/error.h"
+#include "media_io/image.h"
 #include "models/checkpoint.h"
+#include "models/interpolation_net.h"
 #include "models/patch_tokenizer.h"
 #include "models/token_transformer.h"
 #include "models/unet_denoiser.h"
@@ -147,6 +149,23 @@ TEST_CASE("train text, ar, ar-draft and maskgit on tiny models", "[training]") {
       CHECK(models::Checkpoint(p.run_dir / "raw.safetensors").view("head.weight").dtype == jl::st::DType::F32);
     }
   }
+}
+
+TEST_CASE("train interpolator on a tiny model and a folder of pictures", "[training]") {
+  TempDir dir;
+  fs::create_directories(dir / "photos");
+  for (int i = 0; i < 8; ++i)
+    media::write_image(dir / "photos" / ("p" + std::to_string(i) + ".png"), {test::test_pattern(200, 200, i), {}});
+  training::TrainParams p = tiny("interpolator", dir, "interp");
+  p.photos = dir / "photos";
+  p.model_config = {{"channels", {4, 8}}};
+  const nlohmann::json eval = training::train(p);
+  CHECK(eval.contains("photo_gain_over_classic"));
+  CHECK(eval.contains("world_judge_pass"));
+  CHECK(models::load_interpolation_net(p.output)->config.channels == std::vector<int>{4, 8});
+  p.photos = dir / "nowhere";
+  p.overwrite = true;
+  CHECK_THROWS_WITH(training::train(p), Contains("nowhere"));
 }
 
 TEST_CASE("train diffusion on a tiny model", "[training]") {

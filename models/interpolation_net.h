@@ -1,0 +1,51 @@
+// InterpolationNet: the learned half of `jielong interpolate --method learned`. It does not find
+// motion itself — the classic method's optical flow does (pipelines/interpolate/flow_interpolation.h) —
+// it corrects it: given both frames, both frames warped to the in-between time, the flows that warped
+// them, where each frame's samples are known not to exist in the other, and t, a small U-Net predicts
+// a correction of the two flows, a bias of the blend towards one frame, and a colour residual
+// (RIFE's fusion mask and refinement, in spirit). Its last convolution starts at zero, so an
+// untrained network is the classic method exactly and training starts from the baseline it must beat.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+namespace jl::models {
+
+struct InterpolationNetConfig {
+  std::vector<int> channels{24, 48, 96};  // per level; the side halves between levels
+  void validate() const;
+  int multiple() const { return 1 << (channels.size() - 1); }  // input sides are padded to this
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(InterpolationNetConfig, channels)
+
+class InterpolationNetImpl : public torch::nn::Module {
+ public:
+  // What the network reads, per pixel: A, B, A and B warped to t (3 each), the flows to A and to B in
+  // pixels / 16 (2 each), A's and B's samples unseen in the other frame (1 each), t.
+  static constexpr int kInputs = 19;
+  // What it writes: corrections of the flows to A and to B (pixels), the blend's bias towards A
+  // (log weight), a colour residual.
+  static constexpr int kOutputs = 8;
+
+  explicit InterpolationNetImpl(const InterpolationNetConfig& config);
+  // x: [B, kInputs, H, W], H and W multiples of config.multiple() -> [B, kOutputs, H, W].
+  torch::Tensor forward(const torch::Tensor& x);
+
+  InterpolationNetConfig config;
+
+ private:
+  torch::nn::ModuleList down{nullptr}, up{nullptr};
+  torch::nn::Conv2d head{nullptr};
+};
+TORCH_MODULE(InterpolationNet);
+
+inline constexpr const char* kInterpolationNetModel = "interpolation_net";
+
+// Builds the model a checkpoint describes and loads it strictly (eval mode).
+InterpolationNet load_interpolation_net(const std::filesystem::path& path);
+
+}  // namespace jl::models

@@ -1,0 +1,116 @@
+#include "pipelines/interpolate/learned_interpolation.h"
+
+#include <cstring>
+
+namespace jl {
+
+namespace F = torch::nn::functional;
+
+namespace {
+
+constexpr double kFlowScale = 16;  // flows reach the network in units of 16 pixels
+
+torch::Tensor from_mat(const cv::Mat& m) {  // CV_32FC{1,2,3} -> [1, C, H, W]
+  return torch::from_blob(const_cast<float*>(m.ptr<float>()), {1, m.rows, m.cols, m.channels()}, torch::kFloat32)
+      .permute({0, 3, 1, 2})
+      .clone();
+}
+
+cv::Mat to_rgb8(const torch::Tensor& image) {  // [1, 3, H, W] 0..1 -> CV_8UC3
+  const torch::Tensor hwc = (image[0].clamp(0, 1) * 255).round().to(torch::kUInt8).permute({1, 2, 0}).contiguous();
+  cv::Mat out(int(hwc.size(0)), int(hwc.size(1)), CV_8UC3);
+  std::memcpy(out.data, hwc.data_ptr<uint8_t>(), size_t(hwc.numel()));
+  return out;
+}
+
+class LearnedPair : public FramePair {
+ public:
+  LearnedPair(std::shared_ptr<models::InterpolationNetImpl> net, PairFlows flows) : net_(std::move(net)), flows_(std::move(flows)) {}
+  cv::Mat at(double t) const override {
+    if (t <= 0 || t >= 1) {
+      cv::Mat out;
+      (t <= 0 ? flows_.a : flows_.b).convertTo(out, CV_8UC3, 255.0);
+      return out;
+    }
+    c10::InferenceMode inference;
+    const FlowsAt flows = flows_at(flows_, t);
+    return to_rgb8(synthesize(*net_, interpolation_inputs(flows_, flows, warp_to(flows_, flows), t)));
+  }
+
+ private:
+  std::shared_ptr<models::InterpolationNetImpl> net_;
+  PairFlows flows_;
+};
+
+class LearnedInterpolator : public FrameInterpolator {
+ public:
+  explicit LearnedInterpolator(std::shared_ptr<models::InterpolationNetImpl> net) : net_(std::move(net)) {}
+  std::unique_ptr<FramePair> pair(const cv::Mat& a, const cv::Mat& b) const override {
+    check_frame_pair(a, b);
+    return std::make_unique<LearnedPair>(net_, estimate_pair_flows(a, b));
+  }
+  std::string name() const override { return "learned"; }
+
+ private:
+  std::shared_ptr<models::InterpolationNetImpl> net_;
+};
+
+}  // namespace
+
+InterpolationInputs interpolation_inputs(const PairFlows& pair, const FlowsAt& flows, const WarpedAt& warped, double t) {
+  return {from_mat(pair.a),           from_mat(pair.b),           from_mat(flows.to_a), from_mat(flows.to_b),
+          from_mat(warped.a_unseen),  from_mat(warped.b_unseen),  torch::full({1}, t)};
+}
+
+InterpolationInputs concatenate(const std::vector<InterpolationInputs>& items) {
+  InterpolationInputs out;
+  auto cat = [&](torch::Tensor InterpolationInputs::*field) {
+    std::vector<torch::Tensor> parts;
+    for (const InterpolationInputs& item : items) parts.push_back(item.*field);
+    out.*field = torch::cat(parts);
+  };
+  for (auto field : {&InterpolationInputs::a, &InterpolationInputs::b, &InterpolationInputs::to_a, &InterpolationInputs::to_b,
+                     &InterpolationInputs::a_unseen, &InterpolationInputs::b_unseen, &InterpolationInputs::t})
+    cat(field);
+  return out;
+}
+
+torch::Tensor warp_tensor(const torch::Tensor& image, const torch::Tensor& flow) {
+  const int64_t h = image.size(2), w = image.size(3);
+  const torch::Tensor xs = torch::arange(w, torch::kFloat32).view({1, w}).expand({h, w});
+  const torch::Tensor ys = torch::arange(h, torch::kFloat32).view({h, 1}).expand({h, w});
+  // Normalised sampling positions (align_corners: -1 and 1 are the centres of the edge pixels).
+  const torch::Tensor gx = (xs + flow.select(1, 0)) * (2.0 / std::max<int64_t>(w - 1, 1)) - 1;
+  const torch::Tensor gy = (ys + flow.select(1, 1)) * (2.0 / std::max<int64_t>(h - 1, 1)) - 1;
+  return F::grid_sample(image, torch::stack({gx, gy}, 3),
+                        F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(true));
+}
+
+torch::Tensor synthesize(models::InterpolationNetImpl& net, const InterpolationInputs& x) {
+  const int64_t h = x.a.size(2), w = x.a.size(3), m = net.config.multiple();
+  const int64_t ph = (m - h % m) % m, pw = (m - w % m) % m;
+  auto pad = [&](const torch::Tensor& v) {
+    return ph || pw ? F::pad(v, F::PadFuncOptions({0, pw, 0, ph}).mode(torch::kReplicate)) : v;
+  };
+  const torch::Tensor a = pad(x.a), b = pad(x.b), to_a = pad(x.to_a), to_b = pad(x.to_b);
+  const torch::Tensor a_unseen = pad(x.a_unseen), b_unseen = pad(x.b_unseen);
+  const torch::Tensor t = x.t.to(torch::kFloat32).view({-1, 1, 1, 1});
+  const torch::Tensor features =
+      torch::cat({a, b, warp_tensor(a, to_a), warp_tensor(b, to_b), to_a / kFlowScale, to_b / kFlowScale, a_unseen, b_unseen,
+                  t.expand({a.size(0), 1, a.size(2), a.size(3)})},
+                 1);
+  const torch::Tensor out = net.forward(features);
+  const torch::Tensor from_a = warp_tensor(a, to_a + out.narrow(1, 0, 2)), from_b = warp_tensor(b, to_b + out.narrow(1, 2, 2));
+  const torch::Tensor bias = out.narrow(1, 4, 1).clamp(-8, 8);
+  // The classic blend's weights (blend_warped), tilted by the network's bias.
+  const torch::Tensor wa = (1 - t) * (1 - kOcclusionTrust * b_unseen) * torch::exp(bias);
+  const torch::Tensor wb = t * (1 - kOcclusionTrust * a_unseen) * torch::exp(-bias);
+  const torch::Tensor fused = (wa * from_a + wb * from_b) / (wa + wb).clamp_min(1e-6) + out.narrow(1, 5, 3);
+  return fused.narrow(2, 0, h).narrow(3, 0, w);
+}
+
+std::shared_ptr<const FrameInterpolator> learned_interpolator(std::shared_ptr<models::InterpolationNetImpl> net) {
+  return std::make_shared<LearnedInterpolator>(std::move(net));
+}
+
+}  // namespace jl

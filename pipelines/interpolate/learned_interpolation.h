@@ -1,0 +1,34 @@
+// `--method learned`: the classic method's estimate (flow_interpolation.h) refined by an
+// InterpolationNet (models/interpolation_net.h), which corrects both flows, biases the blend and adds
+// a colour residual. The same synthesis serves the pipeline and `jielong train interpolator`.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <vector>
+
+#include "models/interpolation_net.h"
+#include "pipelines/interpolate/flow_interpolation.h"
+
+namespace jl {
+
+// The classic estimate of one or more in-betweens as tensors ([N, C, H, W], float32).
+struct InterpolationInputs {
+  torch::Tensor a, b;                // [N, 3]: the two frames, 0..1
+  torch::Tensor to_a, to_b;          // [N, 2]: from the in-between to each frame, pixels (x, y)
+  torch::Tensor a_unseen, b_unseen;  // [N, 1]: warped to t
+  torch::Tensor t;                   // [N]
+};
+InterpolationInputs interpolation_inputs(const PairFlows& pair, const FlowsAt& flows, const WarpedAt& warped, double t);
+InterpolationInputs concatenate(const std::vector<InterpolationInputs>& items);
+
+// image [N, C, H, W] sampled at x + flow(x) (bilinear, edges repeated), differentiably.
+torch::Tensor warp_tensor(const torch::Tensor& image, const torch::Tensor& flow);
+
+// The refined in-between: [N, 3, H, W], about 0..1 (not clamped). Any size (padded inside).
+torch::Tensor synthesize(models::InterpolationNetImpl& net, const InterpolationInputs& x);
+
+std::shared_ptr<const FrameInterpolator> learned_interpolator(std::shared_ptr<models::InterpolationNetImpl> net);
+
+}  // namespace jl
