@@ -18,7 +18,11 @@ cv::Mat grey(const cv::Mat& rgb8) {
 }
 
 cv::Mat dis_flow(const cv::Mat& from, const cv::Mat& to) {
+  // The "fast" preset's search, carried down to half resolution (it stops at a quarter). Measured on
+  // the eval videos and ShapeWorld: better than "medium" everywhere and 1.5-2x faster; the preset as
+  // it is loses small moving objects (a 16-pixel square moving 8: 28 dB against 34).
   cv::Ptr<cv::DISOpticalFlow> dis = cv::DISOpticalFlow::create(cv::DISOpticalFlow::PRESET_FAST);
+  dis->setFinestScale(1);
   cv::Mat flow;
   dis->calc(from, to, flow);
   return flow;
