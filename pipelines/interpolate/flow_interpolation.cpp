@@ -93,31 +93,33 @@ struct Splat {
   }
 };
 
-// Normalises the splatted sums; where nothing landed, the flows come from ever wider neighbourhoods
-// (normalised convolution), and as a last resort the pixel stays put.
-FlowsAt resolve(Splat& s) {
+// Normalises the splatted sums; where nothing landed, the flows come from ever coarser levels of
+// their pyramid (normalised convolution: sums and weights are averaged alike), and as a last resort
+// the pixel stays put. Holes are few, so only they look into the pyramid.
+FlowsAt resolve(const Splat& s) {
   constexpr float kEnough = 1e-3f;
+  constexpr int kLevels = 6;
   FlowsAt out{cv::Mat::zeros(s.weight.size(), CV_32FC2), cv::Mat::zeros(s.weight.size(), CV_32FC2)};
-  cv::Mat filled = cv::Mat::zeros(s.weight.size(), CV_8U);
-  auto take = [&](const cv::Mat& to_a, const cv::Mat& to_b, const cv::Mat& weight) {
-    for (int y = 0; y < weight.rows; ++y)
-      for (int x = 0; x < weight.cols; ++x) {
-        const float w = weight.at<float>(y, x);
-        if (filled.at<uchar>(y, x) || w < kEnough) continue;
-        out.to_a.at<cv::Vec2f>(y, x) = to_a.at<cv::Vec2f>(y, x) / w;
-        out.to_b.at<cv::Vec2f>(y, x) = to_b.at<cv::Vec2f>(y, x) / w;
-        filled.at<uchar>(y, x) = 1;
+  std::vector<cv::Mat> to_a{s.to_a}, to_b{s.to_b}, weight{s.weight};
+  for (int y = 0; y < s.weight.rows; ++y)
+    for (int x = 0; x < s.weight.cols; ++x) {
+      for (int level = 0; level < kLevels; ++level) {
+        if (level == int(weight.size())) {
+          if (weight.back().rows < 2 || weight.back().cols < 2) break;
+          for (auto* pyramid : {&to_a, &to_b, &weight}) {
+            cv::Mat down;
+            cv::pyrDown(pyramid->back(), down);
+            pyramid->push_back(down);
+          }
+        }
+        const int ly = std::min(y >> level, weight[size_t(level)].rows - 1), lx = std::min(x >> level, weight[size_t(level)].cols - 1);
+        const float w = weight[size_t(level)].at<float>(ly, lx);
+        if (w < kEnough) continue;
+        out.to_a.at<cv::Vec2f>(y, x) = to_a[size_t(level)].at<cv::Vec2f>(ly, lx) / w;
+        out.to_b.at<cv::Vec2f>(y, x) = to_b[size_t(level)].at<cv::Vec2f>(ly, lx) / w;
+        break;
       }
-  };
-  take(s.to_a, s.to_b, s.weight);
-  for (double sigma : {2.0, 8.0, 32.0}) {
-    if (cv::countNonZero(filled) == int(filled.total())) break;
-    cv::Mat a, b, w;
-    cv::GaussianBlur(s.to_a, a, cv::Size(), sigma);
-    cv::GaussianBlur(s.to_b, b, cv::Size(), sigma);
-    cv::GaussianBlur(s.weight, w, cv::Size(), sigma);
-    take(a, b, w);
-  }
+    }
   return out;
 }
 
