@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "core/error.h"
+#include "media_io/video.h"
 
 namespace jl::test {
 
@@ -68,6 +69,18 @@ media::Audio test_tone(int sample_rate, int channels, double seconds) {
     }
   }
   return audio;
+}
+
+std::vector<cv::Mat> read_video_frames(const fs::path& path, std::vector<double>* times) {
+  media::VideoReader reader(path);
+  std::vector<cv::Mat> frames;
+  cv::Mat frame;
+  double t = 0;
+  while (reader.read(frame, &t)) {
+    frames.push_back(frame.clone());
+    if (times) times->push_back(t);
+  }
+  return frames;
 }
 
 double psnr(const cv::Mat& a, const cv::Mat& b) {

@@ -36,6 +36,9 @@ cv::Mat test_pattern(int width, int height, int seed = 0);
 // formats can round-trip it exactly.
 media::Audio test_tone(int sample_rate, int channels, double seconds);
 
+// Every frame of a video (or frame sequence) and, when asked, its presentation time in seconds.
+std::vector<cv::Mat> read_video_frames(const fs::path& path, std::vector<double>* times = nullptr);
+
 // PSNR in dB between two images of the same size and type (8-bit: peak 255, 16-bit: peak 65535).
 double psnr(const cv::Mat& a, const cv::Mat& b);
 

@@ -1,6 +1,7 @@
 #include "pipelines/interpolate/frame_interpolator.h"
 
 #include "core/error.h"
+#include <algorithm>
 #include <opencv2/core.hpp>
 
 #include "models/model_store.h"
@@ -42,13 +43,19 @@ const std::vector<std::string>& interpolation_method_names() {
 }
 
 std::shared_ptr<const FrameInterpolator> make_interpolator(const std::string& method, models::ModelStore& store) {
+  check_interpolation_method(method);
   if (method == "classic") return classic_interpolator();
   if (method == "learned")
     return learned_interpolator(store.get<models::InterpolationNetImpl>(
         kInterpolatorCheckpoint, [](const std::filesystem::path& path) { return models::load_interpolation_net(path).ptr(); }));
-  if (method == "blend") return std::make_shared<BlendInterpolator>();
+  return std::make_shared<BlendInterpolator>();
+}
+
+void check_interpolation_method(const std::string& method) {
+  const auto& names = interpolation_method_names();
+  if (std::find(names.begin(), names.end(), method) != names.end()) return;
   std::string known;
-  for (const std::string& n : interpolation_method_names()) known += (known.empty() ? "" : ", ") + n;
+  for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;
   throw UsageError("unknown interpolation method '" + method + "' (choose one of: " + known + ")");
 }
 

@@ -37,7 +37,9 @@ const std::vector<std::string>& interpolation_method_names();  // classic, learn
 // The learned method's checkpoint in the model store (`jielong train interpolator` writes it).
 inline constexpr const char* kInterpolatorCheckpoint = "interpolator";
 
-// UsageError listing the names for an unknown method; jl::Error when the learned model is missing.
+// UsageError listing the names for an unknown method.
+void check_interpolation_method(const std::string& method);
+// check_interpolation_method, then the interpolator; jl::Error when the learned model is missing.
 std::shared_ptr<const FrameInterpolator> make_interpolator(const std::string& method, models::ModelStore& store);
 
 // Checks a pair before any work: both present, CV_8UC3, the same size. jl::Error saying which.

@@ -34,12 +34,7 @@ std::string format_number(double v) {
 }  // namespace
 
 void InterpolateParams::validate() const {
-  const auto& names = interpolation_method_names();
-  if (std::find(names.begin(), names.end(), method) == names.end()) {
-    std::string known;
-    for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;
-    throw UsageError("--method must be one of: " + known + " (got '" + method + "')");
-  }
+  check_interpolation_method(method);
   if (output.empty()) throw UsageError("interpolate: give an output with -o");
   if (!frames.empty()) {
     if (frames.size() != 2) throw UsageError("--frames takes two pictures: A and B");

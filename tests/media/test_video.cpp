@@ -31,18 +31,6 @@ void write_clip(const fs::path& path, const std::vector<cv::Mat>& frames, const 
   writer.close();
 }
 
-std::vector<cv::Mat> read_clip(const fs::path& path, std::vector<double>* times = nullptr) {
-  media::VideoReader reader(path);
-  std::vector<cv::Mat> frames;
-  cv::Mat frame;
-  double t = 0;
-  while (reader.read(frame, &t)) {
-    frames.push_back(frame);
-    if (times) times->push_back(t);
-  }
-  return frames;
-}
-
 double min_psnr(const std::vector<cv::Mat>& a, const std::vector<cv::Mat>& b) {
   double worst = 1e9;
   for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) worst = std::min(worst, jl::test::psnr(a[i], b[i]));
@@ -116,7 +104,7 @@ void check_round_trip(const fs::path& path, const std::string& codec, double min
   CHECK_FALSE(info.has_audio);
 
   std::vector<double> times;
-  const auto back = read_clip(path, &times);
+  const auto back = jl::test::read_video_frames(path, &times);
   REQUIRE(back.size() == frames.size());
   for (size_t i = 0; i < times.size(); ++i) {
     INFO("frame " << i);
@@ -147,7 +135,7 @@ TEST_CASE("MOV and MKV hold H.264 too", "[media]") {
   for (const char* name : {"a.mov", "a.mkv"}) {
     INFO(name);
     write_clip(dir / name, frames, at_fps(24));
-    const auto back = read_clip(dir / name);
+    const auto back = jl::test::read_video_frames(dir / name);
     CHECK(back.size() == frames.size());
     CHECK(media::VideoReader(dir / name).info().codec == "h264");
     CHECK(min_psnr(frames, back) >= 30);
@@ -164,7 +152,7 @@ TEST_CASE("GIF: exact frame count and one palette for the clip (PSNR >= 28 dB)",
   CHECK(reader.info().fps == Approx(25));
   CHECK(reader.info().frames == 20);
   std::vector<double> times;
-  const auto back = read_clip(dir / "clip.gif", &times);
+  const auto back = jl::test::read_video_frames(dir / "clip.gif", &times);
   REQUIRE(back.size() == frames.size());
   CHECK(times.back() == Approx(19 / 25.0).margin(0.011));
   const GifPalettes palettes = gif_palettes(dir / "clip.gif");
@@ -189,7 +177,7 @@ TEST_CASE("PNG sequence is lossless, numbered from 1, into a folder it creates",
   CHECK_FALSE(fs::exists(dir / "seq" / "frame_00000.png"));
   CHECK_FALSE(fs::exists(dir / "seq" / "frame_00006.png"));
   CHECK(files_in(dir / "seq") == 5);
-  const auto back = read_clip(pattern);
+  const auto back = jl::test::read_video_frames(pattern);
   REQUIRE(back.size() == frames.size());
   for (size_t i = 0; i < frames.size(); ++i) CHECK(cv::norm(frames[i], back[i], cv::NORM_INF) == 0);
 
@@ -213,7 +201,7 @@ TEST_CASE("seek(t) returns exactly the frame at t", "[media]") {
     INFO(name);
     write_clip(dir / name, frames, at_fps(25));
     std::vector<double> times;
-    const auto sequential = read_clip(dir / name, &times);
+    const auto sequential = jl::test::read_video_frames(dir / name, &times);
     REQUIRE(sequential.size() == 75);
     media::VideoReader reader(dir / name);
     for (int k : {37, 0, 74, 50, 49, 51, 12, 60}) {
@@ -247,7 +235,7 @@ TEST_CASE("Fractional frame rates: 30000/1001 and 29.97 are NTSC rates", "[media
     CHECK(reader.info().fps == Approx(30000.0 / 1001.0).epsilon(1e-9));
     CHECK(reader.info().frames == 30);
     std::vector<double> times;
-    REQUIRE(read_clip(path, &times).size() == 30);
+    REQUIRE(jl::test::read_video_frames(path, &times).size() == 30);
     for (size_t i = 0; i < times.size(); ++i) CHECK(times[i] == Approx(double(i) * 1001 / 30000).margin(1e-6));
   }
 }

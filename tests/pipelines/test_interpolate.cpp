@@ -38,18 +38,6 @@ cv::Mat square_over(const cv::Mat& background, int x) {
   return out;
 }
 
-std::vector<cv::Mat> read_frames(const fs::path& path, std::vector<double>* times = nullptr) {
-  media::VideoReader reader(path);
-  std::vector<cv::Mat> frames;
-  cv::Mat frame;
-  double t = 0;
-  while (reader.read(frame, &t)) {
-    frames.push_back(frame.clone());
-    if (times) times->push_back(t);
-  }
-  return frames;
-}
-
 void write_frames(const fs::path& path, const std::vector<cv::Mat>& frames, double fps) {
   media::VideoWriteOptions options;
   options.fps = fps;
@@ -108,7 +96,7 @@ TEST_CASE("interpolate video: frame counts and times for --factor and --fps, cut
     CHECK(r.output_frames == 24);
     CHECK(r.synthesized == 11);  // the last source frame is held for its interval
     CHECK(r.output_fps == 50);  // twice the 25 fps FFmpeg gives a PNG sequence
-    const auto out = read_frames(p.output);
+    const auto out = test::read_video_frames(p.output);
     REQUIRE(out.size() == 24);
     for (size_t i = 0; i < frames.size(); ++i) CHECK(cv::norm(out[2 * i], frames[i], cv::NORM_INF) == 0);
   }
@@ -120,7 +108,7 @@ TEST_CASE("interpolate video: frame counts and times for --factor and --fps, cut
     const InterpolateResult r = interpolate(p, store);
     CHECK(r.output_frames == 30);
     std::vector<double> times;
-    const auto out = read_frames(p.output, &times);
+    const auto out = test::read_video_frames(p.output, &times);
     CHECK(out.size() == 30);
     for (size_t i = 1; i < times.size(); ++i) CHECK(times[i] > times[i - 1]);
     CHECK(times.back() == Approx(29.0 / 60).margin(1e-3));
@@ -135,7 +123,7 @@ TEST_CASE("interpolate video: frame counts and times for --factor and --fps, cut
     p.output = dir / "cut" / "f%05d.png";
     const InterpolateResult r = interpolate(p, store);
     CHECK(r.scene_cuts == 1);
-    const auto out = read_frames(p.output);
+    const auto out = test::read_video_frames(p.output);
     REQUIRE(out.size() == 24);
     CHECK(cv::norm(out[11], spliced[5], cv::NORM_INF) == 0);  // the in-between at the cut repeats the frame before it
     CHECK(cv::norm(out[9], spliced[4], cv::NORM_INF) > 0);    // elsewhere frames are drawn
@@ -150,7 +138,7 @@ TEST_CASE("interpolate video: frame counts and times for --factor and --fps, cut
     const InterpolateResult r = interpolate(p, store);
     CHECK(r.duplicates_skipped == 6);
     CHECK(r.output_frames == 24);
-    const auto out = read_frames(p.output);
+    const auto out = test::read_video_frames(p.output);
     REQUIRE(out.size() == 24);
     // Output frame 2 is at source time 1, halfway from frame 0 to its next distinct frame (source 2):
     // drawn, not a copy of either.
@@ -210,7 +198,7 @@ TEST_CASE("interpolation scores: the even/odd protocol on ShapeWorld videos", "[
   CHECK(classic.psnr > blend.psnr + 5);
 }
 
-TEST_CASE("learned interpolation: an untrained network is the classic method; the checkpoint is found by name", "[pipelines]") {
+TEST_CASE("learned interpolation: an untrained network is the classic method, and its checkpoint is found by name", "[pipelines]") {
   const cv::Mat background = test::test_pattern(80, 64, 9);
   const cv::Mat a = square_over(background, 30), b = square_over(background, 38);
   models::InterpolationNetConfig config;
