@@ -32,7 +32,7 @@ class LearnedPair : public FramePair {
       (t <= 0 ? flows_.a : flows_.b).convertTo(out, CV_8UC3, 255.0);
       return out;
     }
-    c10::InferenceMode inference;
+    torch::NoGradGuard no_grad;  // not InferenceMode: a network in training is evaluated between its steps
     const FlowsAt flows = flows_at(flows_, t);
     return to_rgb8(synthesize(*net_, interpolation_inputs(flows_, flows, warp_to(flows_, flows), t)));
   }
