@@ -130,15 +130,15 @@ InterpolateResult interpolate(const InterpolateParams& p, models::ModelStore& st
   };
 
   // Output frame k is shown at origin + k / fps; every one before `until` is drawn from the pair
-  // (held, held_time) -> (next, next_time), or is `held` itself when there is no pair to draw from.
+  // (held at held_time) -> (next at `until`), or is `held` itself across a cut or after the last frame.
   cv::Mat held, frame;
   double held_time = 0, origin = 0, time = 0, last_time = 0;
   int64_t k = 0;
   auto output_time = [&] { return origin + double(k) / result.output_fps; };
-  auto emit_until = [&](double until, const cv::Mat* next, double next_time, bool cut) {
+  auto emit_until = [&](double until, const cv::Mat* next, bool cut) {
     std::unique_ptr<FramePair> pair;
     for (; output_time() < until - kAtSourceFrame / result.output_fps; ++k) {
-      const double s = next && next_time > held_time ? (output_time() - held_time) / (next_time - held_time) : 0;
+      const double s = next && until > held_time ? (output_time() - held_time) / (until - held_time) : 0;
       if (s < kAtSourceFrame || cut || !next) {
         emit(held);
         continue;
@@ -166,14 +166,14 @@ InterpolateResult interpolate(const InterpolateParams& p, models::ModelStore& st
     duplicates_in_a_row = 0;
     const bool cut = thumbnail_correlation(held, frame) < p.cut_correlation;
     result.scene_cuts += cut;
-    emit_until(time, &frame, time, cut);
+    emit_until(time, &frame, cut);
     held = frame.clone();
     held_time = time;
   }
   if (result.input_frames < 2)
     throw Error(p.input.string() + (result.input_frames ? ": a single frame: nothing to interpolate between" : ": no video frames"));
   // The last frame is shown for one source frame interval (so N frames at r fps keep their N / r seconds).
-  emit_until(last_time + 1 / source_fps, nullptr, 0, false);
+  emit_until(last_time + 1 / source_fps, nullptr, false);
   writer->close();
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return result;
