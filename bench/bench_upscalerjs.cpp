@@ -62,17 +62,6 @@ double best_run_seconds(const std::string& command, int reps, const std::string&
   return best;
 }
 
-double best_seconds(const std::function<void()>& fn, int reps) {
-  fn();  // warm-up
-  double best = 1e9;
-  for (int i = 0; i < reps; ++i) {
-    const auto t = Clock::now();
-    fn();
-    best = std::min(best, std::chrono::duration<double>(Clock::now() - t).count());
-  }
-  return best;
-}
-
 std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
 
 }  // namespace
@@ -111,7 +100,7 @@ int main(int argc, char** argv) try {
       const double range = upscalerjs_input_range(name);
       write_floats(work / "in.f32", input * range);
       cv::Mat mine;
-      const double ours = best_seconds([&] { mine = upscaler->run(input); }, 3);
+      const double ours = bench::best_seconds_per_call([&] { mine = upscaler->run(input); }, 3);
       const std::string command = "node " + quoted(node_dir / "run_tfjs.mjs") + " " + quoted(upscalerjs_model_file(name, scale)) +
                                   " " + quoted(work / "in.f32") + " " + std::to_string(side) + " " + std::to_string(side) + " " +
                                   quoted(work / "out.f32") + " 3 > " + quoted(work / "node.json");
@@ -154,7 +143,7 @@ int main(int argc, char** argv) try {
       std::printf("%-8s %5d   (not available: %s)\n", name.c_str(), scale, e.what());
       continue;
     }
-    const double seconds = best_seconds([&] { upscaler->run(input); }, 3);
+    const double seconds = bench::best_seconds_per_call([&] { upscaler->run(input); }, 3);
     const double gflops = upscaler->flops_per_pixel() * side * side / seconds / 1e9;
     std::printf("%-8s %5d %9.4f %8.3f %8.1f %6.0f%%\n", name.c_str(), scale, seconds,
                 double(side * scale) * (side * scale) / 1e6 / seconds, gflops, 100 * gflops / conv_peak);

@@ -3,6 +3,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 
@@ -14,6 +15,18 @@ inline double seconds_per_call(const std::function<void()>& fn, int reps) {
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < reps; ++i) fn();
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / reps;
+}
+
+// The best seconds of one call over `reps` calls, after one warm-up call.
+inline double best_seconds_per_call(const std::function<void()>& fn, int reps) {
+  fn();
+  double best = 1e30;
+  for (int i = 0; i < reps; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    fn();
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return best;
 }
 
 // The machine's float32 convolution throughput on the current threads: a 3x3, 64 -> 64 channel

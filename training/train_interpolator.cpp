@@ -13,6 +13,7 @@
 #include <cmath>
 #include <random>
 
+#include "media_io/tensor_image.h"
 #include "models/interpolation_net.h"
 #include "pipelines/interpolate/interpolate_eval.h"
 #include "pipelines/interpolate/learned_interpolation.h"
@@ -113,10 +114,6 @@ Triplet world_triplet(std::mt19937_64& rng) {
   return {frames[size_t(first)], frames[size_t(first + k)], frames[size_t(first + 2 * k)], 0.5};
 }
 
-torch::Tensor image_tensor(const cv::Mat& rgb8) {  // -> [1, 3, H, W] in 0..1
-  return torch::from_blob(rgb8.data, {1, rgb8.rows, rgb8.cols, 3}, torch::kUInt8).permute({0, 3, 1, 2}).to(torch::kFloat32) / 255;
-}
-
 // The classic study of a batch of triplets, its in-betweens, and the true ones.
 struct Batch {
   InterpolationInputs inputs;
@@ -133,7 +130,7 @@ Batch study(const std::vector<Triplet>& triplets) {
     inputs.push_back(interpolation_inputs(pair, flows, warped, t.t));
     const cv::Mat blended = blend_warped(warped, t.t);
     classic.push_back(torch::from_blob(const_cast<float*>(blended.ptr<float>()), {1, kSide, kSide, 3}).permute({0, 3, 1, 2}).clone());
-    target.push_back(image_tensor(t.middle));
+    target.push_back(media::image_to_tensor(t.middle).unsqueeze(0));
   }
   return {concatenate(inputs), torch::cat(classic), torch::cat(target)};
 }

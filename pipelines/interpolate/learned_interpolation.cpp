@@ -1,6 +1,6 @@
 #include "pipelines/interpolate/learned_interpolation.h"
 
-#include <cstring>
+#include "media_io/tensor_image.h"
 
 namespace jl {
 
@@ -16,13 +16,6 @@ torch::Tensor from_mat(const cv::Mat& m) {  // CV_32FC{1,2,3} -> [1, C, H, W]
       .clone();
 }
 
-cv::Mat to_rgb8(const torch::Tensor& image) {  // [1, 3, H, W] 0..1 -> CV_8UC3
-  const torch::Tensor hwc = (image[0].clamp(0, 1) * 255).round().to(torch::kUInt8).permute({1, 2, 0}).contiguous();
-  cv::Mat out(int(hwc.size(0)), int(hwc.size(1)), CV_8UC3);
-  std::memcpy(out.data, hwc.data_ptr<uint8_t>(), size_t(hwc.numel()));
-  return out;
-}
-
 class LearnedPair : public FramePair {
  public:
   LearnedPair(std::shared_ptr<models::InterpolationNetImpl> net, PairFlows flows) : net_(std::move(net)), flows_(std::move(flows)) {}
@@ -34,7 +27,7 @@ class LearnedPair : public FramePair {
     }
     torch::NoGradGuard no_grad;  // not InferenceMode: a network in training is evaluated between its steps
     const FlowsAt flows = flows_at(flows_, t);
-    return to_rgb8(synthesize(*net_, interpolation_inputs(flows_, flows, warp_to(flows_, flows), t)));
+    return media::tensor_to_image(synthesize(*net_, interpolation_inputs(flows_, flows, warp_to(flows_, flows), t))[0]);
   }
 
  private:
