@@ -17,6 +17,25 @@ void TokenTransformerConfig::validate() const {
   require(mlp_ratio >= 1 && mlp_ratio <= 8, "mlp_ratio must be in 1..8");
 }
 
+void to_json(nlohmann::json& j, const TokenTransformerConfig& c) {
+  j = {{"vocab", c.vocab},   {"grid", c.grid},     {"text_dim", c.text_dim},   {"text_len", c.text_len},
+       {"dim", c.dim},       {"layers", c.layers}, {"heads", c.heads},         {"mlp_ratio", c.mlp_ratio},
+       {"causal", c.causal}, {"relative_positions", c.relative_positions}};
+}
+
+void from_json(const nlohmann::json& j, TokenTransformerConfig& c) {
+  j.at("vocab").get_to(c.vocab);
+  j.at("grid").get_to(c.grid);
+  j.at("text_dim").get_to(c.text_dim);
+  j.at("text_len").get_to(c.text_len);
+  j.at("dim").get_to(c.dim);
+  j.at("layers").get_to(c.layers);
+  j.at("heads").get_to(c.heads);
+  j.at("mlp_ratio").get_to(c.mlp_ratio);
+  j.at("causal").get_to(c.causal);
+  c.relative_positions = j.value("relative_positions", false);
+}
+
 TokenTransformerImpl::TokenTransformerImpl(const TokenTransformerConfig& cfg) : config(cfg) {
   config.validate();
   const int64_t d = config.dim;
@@ -29,12 +48,21 @@ TokenTransformerImpl::TokenTransformerImpl(const TokenTransformerConfig& cfg) : 
   for (int i = 0; i < config.layers; ++i) blocks->push_back(TransformerBlock(d, config.heads, config.mlp_ratio * d));
   norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
   head = register_module("head", torch::nn::Linear(d, config.vocab));
+  if (config.relative_positions) {
+    const int64_t g = config.grid, span = 2 * g - 1;
+    offset_bias = register_parameter("offset_bias", torch::zeros({config.heads, span * span}));
+    const torch::Tensor position = torch::arange(g * g, torch::kLong);
+    const torch::Tensor row = position.div(g, "floor"), col = position.remainder(g);
+    const torch::Tensor d_row = row.view({-1, 1}) - row.view({1, -1}) + (g - 1);
+    const torch::Tensor d_col = col.view({-1, 1}) - col.view({1, -1}) + (g - 1);
+    offset_index = d_row * span + d_col;
+  }
 
   // GPT-style initialisation: small weights everywhere, so the residual stream starts near the
   // embeddings and the first logits are near uniform.
   torch::NoGradGuard no_grad;
   for (auto& p : named_parameters()) {
-    if (p.key().find("norm") != std::string::npos) continue;
+    if (p.key().find("norm") != std::string::npos || p.key() == "offset_bias") continue;
     if (p.value().dim() >= 2)
       p.value().normal_(0, 0.02);
     else if (p.key().size() > 4 && p.key().compare(p.key().size() - 4, 4, "bias") == 0)
@@ -65,6 +93,14 @@ torch::Tensor TokenTransformerImpl::run(torch::Tensor x, const torch::Tensor& bi
   return x;
 }
 
+torch::Tensor TokenTransformerImpl::position_bias(int64_t first, int64_t queries, int64_t keys) const {
+  if (!config.relative_positions) return {};
+  const int64_t image_keys = keys - config.text_len;
+  const torch::Tensor index = offset_index.narrow(0, first, queries).narrow(1, 0, image_keys);
+  const torch::Tensor image = offset_bias.index_select(1, index.reshape({-1})).view({config.heads, queries, image_keys});
+  return torch::constant_pad_nd(image, {config.text_len, 0}).unsqueeze(0);
+}
+
 torch::Tensor TokenTransformerImpl::forward(const torch::Tensor& text, const torch::Tensor& padding,
                                             const torch::Tensor& tokens) {
   const int64_t b = tokens.size(0), n = config.image_tokens();
@@ -75,7 +111,9 @@ torch::Tensor TokenTransformerImpl::forward(const torch::Tensor& text, const tor
     inputs = torch::cat({torch::full({b, 1}, config.special_token(), torch::kLong), tokens.narrow(1, 0, n - 1)}, 1);
   const torch::Tensor x = torch::cat({embed_text(text), embed_image(inputs, 0)}, 1);
   const torch::Tensor key_padding = torch::cat({padding, torch::zeros({b, n}, torch::kBool)}, 1);
-  const torch::Tensor bias = attention_bias(key_padding, x.size(1), 0, config.causal);
+  torch::Tensor bias = attention_bias(key_padding, x.size(1), 0, config.causal);
+  if (config.relative_positions)  // the prompt's rows (queries) get no offset bias either
+    bias = bias + torch::constant_pad_nd(position_bias(0, n, x.size(1)), {0, 0, config.text_len, 0});
   const torch::Tensor out = run(x, bias, nullptr).narrow(1, config.text_len, n);
   return head(norm(out));
 }
@@ -100,8 +138,9 @@ torch::Tensor TokenTransformerImpl::decode(KVCache& cache, const torch::Tensor& 
   if (position < 0 || position + n > config.image_tokens())
     throw Error("token transformer: decoding " + std::to_string(n) + " position(s) from image position " +
                 std::to_string(position) + " runs past the " + std::to_string(config.image_tokens()) + " tokens");
-  const torch::Tensor bias =
+  torch::Tensor bias =
       attention_bias(cache.key_padding.narrow(1, 0, cache.length + n), n, cache.length, /*causal=*/true);
+  if (config.relative_positions) bias = bias + position_bias(position, n, cache.length + n);
   return head(norm(run(embed_image(inputs, position), bias, &cache)));
 }
 

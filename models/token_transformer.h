@@ -1,6 +1,7 @@
 // TokenTransformer: the network behind the token generators. Input is the prompt's text features as a
 // prefix, followed by one position per image token (16x16 for the default tokenizer), each with a
-// learned row and column embedding. Two variants share the code:
+// learned row and column embedding (and, with relative_positions, an attention bias per grid offset).
+// Two variants share the code:
 // - causal (autoregressive): the image position p reads token p-1 (a [BOS] at p = 0) and predicts
 //   token p; decoding keeps a KV cache, so each new token costs one position's work;
 // - bidirectional (MaskGIT): the image positions read the tokens, [MASK] where unknown, and predict
@@ -27,13 +28,19 @@ struct TokenTransformerConfig {
   int heads = 8;
   int mlp_ratio = 4;
   bool causal = true;   // autoregressive; false: MaskGIT
+  // A learned attention bias per head for each (row, column) offset between two image tokens, shared
+  // by every layer: attention that is the same everywhere on the grid, so a shape learnt in one
+  // place is drawn in every place. Checkpoints from before it existed lack the field (false).
+  bool relative_positions = false;
   void validate() const;
 
   int64_t image_tokens() const { return int64_t(grid) * grid; }
   int64_t special_token() const { return vocab; }  // [BOS] for causal models, [MASK] for MaskGIT
 };
-// JSON with every field required (a checkpoint config missing one is an error naming it).
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TokenTransformerConfig, vocab, grid, text_dim, text_len, dim, layers, heads, mlp_ratio, causal)
+// JSON with every field required (a checkpoint config missing one is an error naming it), except
+// relative_positions, which older checkpoints lack.
+void to_json(nlohmann::json& j, const TokenTransformerConfig& config);
+void from_json(const nlohmann::json& j, TokenTransformerConfig& config);
 
 class TokenTransformerImpl : public torch::nn::Module {
  public:
@@ -54,6 +61,12 @@ class TokenTransformerImpl : public torch::nn::Module {
   // Image positions already run through the cache.
   int64_t decoded(const KVCache& cache) const { return cache.length - config.text_len; }
 
+  // The attention bias that `queries` image positions from `first` give every key of a sequence of
+  // `keys` positions (the prompt's, then image positions from 0): zero towards the prompt, the learnt
+  // offset bias between image positions. [1, heads, queries, keys]; undefined without
+  // relative_positions.
+  torch::Tensor position_bias(int64_t first, int64_t queries, int64_t keys) const;
+
   TokenTransformerConfig config;
 
  private:
@@ -63,6 +76,8 @@ class TokenTransformerImpl : public torch::nn::Module {
 
   torch::nn::Linear text_proj{nullptr};
   torch::Tensor text_positions, rows, cols;
+  torch::Tensor offset_bias;    // [heads, (2 grid - 1)^2], relative_positions only
+  torch::Tensor offset_index;   // [grid^2, grid^2] long: the offset_bias column of each image pair
   torch::nn::Embedding token_embedding{nullptr};
   torch::nn::ModuleList blocks{nullptr};
   torch::nn::LayerNorm norm{nullptr};

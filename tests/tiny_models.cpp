@@ -33,6 +33,7 @@ models::TokenTransformerConfig tiny_transformer_config(bool causal, int dim, int
   c.layers = layers;
   c.heads = 2;
   c.causal = causal;
+  c.relative_positions = true;  // as trained now
   return c;
 }
 

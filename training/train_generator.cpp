@@ -32,6 +32,7 @@ constexpr double kEmaDecay = 0.998;
 models::TokenTransformerConfig base_config(const std::string& task) {
   models::TokenTransformerConfig config;
   config.causal = task != "maskgit";
+  config.relative_positions = true;  // a shape learnt in one place of the grid is drawn in every place
   if (task == "ar-draft") {
     config.dim = 128;
     config.layers = 2;

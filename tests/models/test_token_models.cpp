@@ -92,7 +92,10 @@ TEST_CASE("text encoder: words to ids, the null prompt, and unknown words named"
 TEST_CASE("token transformer: KV-cache decoding equals full recomputation", "[models]") {
   models::TextEncoder encoder(test::tiny_text_encoder_config());
   test::randomize(*encoder, 2, 0.3);
-  models::TokenTransformer model(test::tiny_transformer_config(true));
+  models::TokenTransformerConfig config = test::tiny_transformer_config(true);
+  config.relative_positions = GENERATE(false, true);
+  CAPTURE(config.relative_positions);
+  models::TokenTransformer model(config);
   test::randomize(*model, 3, 0.3);
   model->eval();
   torch::NoGradGuard no_grad;
@@ -160,4 +163,28 @@ TEST_CASE("token model checkpoints: self-describing, strict, and mismatches name
   info.config["heads"] = 5;
   models::save_tensors(dir / "bad.safetensors", tensors, info.to_metadata());
   CHECK_THROWS_WITH(models::load_token_transformer(dir / "bad.safetensors"), Contains("multiple of heads"));
+}
+
+TEST_CASE("token transformer: the offset bias is the same everywhere on the grid", "[models]") {
+  models::TokenTransformerConfig config = test::tiny_transformer_config(false);
+  models::TokenTransformer model(config);
+  CHECK(model->named_parameters().contains("offset_bias"));
+  // Checkpoints from before the offset bias lack the field: they load as absolute positions only.
+  nlohmann::json json = config;
+  json.erase("relative_positions");
+  CHECK_FALSE(json.get<models::TokenTransformerConfig>().relative_positions);
+  CHECK_FALSE(models::TokenTransformer(json.get<models::TokenTransformerConfig>())->named_parameters().contains("offset_bias"));
+
+  // The bias between two image positions depends only on their offset; none towards the prompt.
+  test::randomize(*model, 7, 0.3);
+  torch::NoGradGuard no_grad;
+  const int64_t g = config.grid, text = config.text_len, keys = text + g * g;
+  const torch::Tensor bias = model->position_bias(0, g * g, keys)[0];  // [heads, g*g, keys]
+  REQUIRE(bias.sizes() == torch::IntArrayRef({config.heads, g * g, keys}));
+  CHECK(bias.narrow(2, 0, text).abs().max().item<float>() == 0.0f);
+  auto at = [&](int64_t qr, int64_t qc, int64_t kr, int64_t kc) { return bias.select(1, qr * g + qc)[0][text + kr * g + kc].item<float>(); };
+  CHECK(at(5, 5, 6, 3) == at(8, 9, 9, 7));
+  CHECK(at(5, 5, 6, 3) != at(5, 5, 3, 6));
+  // Rows of the middle of the sequence (what decoding asks for) are the same rows.
+  CHECK(torch::equal(model->position_bias(40, 3, text + 43)[0], bias.narrow(1, 40, 3).narrow(2, 0, text + 43)));
 }
