@@ -9,6 +9,7 @@
 #include "media_io/image.h"
 #include "media_io/media_kind.h"
 #include "media_io/video.h"
+#include "pipelines/listed_files.h"
 #include "world/caption.h"
 #include "world/judge.h"
 #include "world/random.h"
@@ -136,6 +137,14 @@ int world_sample(const WorldSampleParams& p, const Callbacks& cb) {
   return p.count;
 }
 
+std::vector<std::string> world_captions(int count, uint64_t seed, bool video) {
+  if (count < 0 || count > 10'000'000) throw UsageError("--n must be in 0..10000000");
+  world::Rng rng(seed);
+  std::vector<std::string> captions;
+  for (int i = 0; i < count; ++i) captions.push_back(world::caption(world::sample_spec(rng, {video, false}), rng));
+  return captions;
+}
+
 nlohmann::json judge_file(const std::string& prompt, const fs::path& file) {
   const world::SceneSpec spec = world::parse_prompt(prompt);
   const std::vector<cv::Mat> frames = load_frames(file);
@@ -157,62 +166,22 @@ void EvalParams::validate() const {
 
 nlohmann::json evaluate(const EvalParams& p, const Callbacks& cb) {
   p.validate();
-  std::ifstream in(p.prompts);
-  if (!in) throw Error(p.prompts.string() + ": cannot open the prompt list");
-  std::error_code ec;
-  if (!fs::is_directory(p.inputs, ec)) throw Error(p.inputs.string() + ": is not a folder");
-
-  // Files by stem; a numeric stem also answers to its number ("00012" is 12). Two files answering to
-  // the same name would make the result depend on directory order: that is an error.
-  std::map<std::string, fs::path> by_stem;
-  auto add = [&](const std::string& key, const fs::path& file) {
-    const auto [it, fresh] = by_stem.emplace(key, file);
-    if (!fresh && it->second != file)
-      throw Error(p.inputs.string() + ": both " + it->second.filename().string() + " and " + file.filename().string() +
-                  " answer to '" + key + "'; keep one");
-  };
-  std::vector<fs::path> files;
-  try {
-    for (const auto& e : fs::directory_iterator(p.inputs)) files.push_back(e.path());
-  } catch (const fs::filesystem_error& e) {
-    throw Error(p.inputs.string() + ": cannot list the folder: " + e.code().message());
-  }
-  for (const auto& file : files) {
-    if (!fs::is_regular_file(file, ec) || file.extension() == ".txt" || file.extension() == ".json") continue;
-    const std::string stem = file.stem().string();
-    add(stem, file);
-    if (!stem.empty() && stem.find_first_not_of("0123456789") == std::string::npos) {
-      const size_t first = std::min(stem.find_first_not_of('0'), stem.size() - 1);
-      if (first > 0) add(stem.substr(first), file);
-    }
-  }
-
-  struct Item { std::string prompt, stem; };
-  std::vector<Item> items;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || line[0] == '#') continue;
-    const size_t tab = line.find('\t');
-    Item item{line.substr(0, tab), tab == std::string::npos ? std::to_string(items.size()) : line.substr(tab + 1)};
-    world::parse_prompt(item.prompt);  // every prompt is checked before anything is judged
-    items.push_back(item);
-  }
-  if (items.empty()) throw Error(p.prompts.string() + ": has no prompts");
+  // Every prompt is checked before anything is judged.
+  const std::vector<ListedFile> items =
+      pair_list_with_files(p.prompts, p.inputs, [](const std::string& prompt) { world::parse_prompt(prompt); });
 
   std::map<std::string, std::pair<int, int>> clauses;  // kind -> (passed, total)
   nlohmann::json failures = nlohmann::json::array();
   int passed = 0;
   for (size_t i = 0; i < items.size(); ++i) {
-    const Item& item = items[i];
-    const auto it = by_stem.find(item.stem);
-    nlohmann::json failure = {{"index", i}, {"prompt", item.prompt}};
-    if (it == by_stem.end()) {
+    const ListedFile& item = items[i];
+    nlohmann::json failure = {{"index", i}, {"prompt", item.text}};
+    if (item.file.empty()) {
       failure["error"] = "no file with stem " + item.stem + " in " + p.inputs.string();
       failures.push_back(failure);
     } else {
       try {
-        const nlohmann::json j = judge_file(item.prompt, it->second);
+        const nlohmann::json j = judge_file(item.text, item.file);
         for (const auto& c : j.at("clauses")) {
           auto& [ok, total] = clauses[c.at("kind").get<std::string>()];
           ok += c.at("pass").get<bool>();
@@ -221,7 +190,7 @@ nlohmann::json evaluate(const EvalParams& p, const Callbacks& cb) {
         if (j.at("pass").get<bool>()) {
           ++passed;
         } else {
-          failure["file"] = it->second.string();
+          failure["file"] = item.file.string();
           nlohmann::json failed = nlohmann::json::array();
           for (const auto& c : j.at("clauses"))
             if (!c.at("pass").get<bool>()) failed.push_back(c);
@@ -229,7 +198,7 @@ nlohmann::json evaluate(const EvalParams& p, const Callbacks& cb) {
           failures.push_back(failure);
         }
       } catch (const std::exception& e) {  // one unreadable file is that item's failure, not the run's
-        failure["file"] = it->second.string();
+        failure["file"] = item.file.string();
         failure["error"] = e.what();
         failures.push_back(failure);
       }

@@ -45,6 +45,10 @@ struct WorldSampleParams {
 // read. Returns the number of pairs written.
 int world_sample(const WorldSampleParams& params, const Callbacks& callbacks = {});
 
+// `count` captions of random scenes (image scenes, or video scenes with a motion), paraphrases
+// included and never a holdout prompt: the ShapeWorld sentences of the speech data.
+std::vector<std::string> world_captions(int count, uint64_t seed, bool video);
+
 // The judge's verdict on one file (an image, or a video for a prompt with a motion), as JSON:
 // {"pass", "clauses": [...], "found" | "frames"}.
 nlohmann::json judge_file(const std::string& prompt, const fs::path& file);

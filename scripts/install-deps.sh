@@ -16,6 +16,8 @@ packages=(
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   # the ffmpeg program: the baseline frame interpolation (minterpolate) the benchmarks measure against
   ffmpeg
+  # speech: the voices the speech data is spoken in, and the recognizer that judges speech
+  festival festvox-us-slt-hts festvox-kallpc16k flite libpocketsphinx-dev pocketsphinx-en-us
   # GUI
   libimgui-dev libglfw3-dev libgl-dev
   # command line, JSON, tests

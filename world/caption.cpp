@@ -225,6 +225,27 @@ std::string caption(const SceneSpec& spec, Rng& rng) { return write_caption(spec
 
 std::string canonical_caption(const SceneSpec& spec) { return write_caption(spec, nullptr); }
 
+std::string caption_jsgf() {
+  auto alternatives = [](int count, auto name) {
+    std::string out;
+    for (int i = 0; i < count; ++i) out += std::string(i ? " | " : "") + name(i);
+    return out;
+  };
+  std::string g = "#JSGF V1.0;\ngrammar shapeworld;\n";
+  g += "public <caption> = <object> [<position>] [<background>] | <object> <relation> <object> [<background>]"
+       " | <object> [<background>] <motion>;\n";
+  g += "<object> = (a | an | one) [<size>] <color> <shape>;\n";
+  g += "<size> = " + alternatives(2, [](int i) { return name_of(static_cast<Size>(i)); }) + ";\n";
+  g += "<color> = " + alternatives(kColors, [](int i) { return name_of(static_cast<Color>(i)); }) + ";\n";
+  g += "<shape> = " + alternatives(kShapes, [](int i) { return name_of(static_cast<Shape>(i)); }) + ";\n";
+  g += "<position> = in the (" + alternatives(kPositions, [](int i) { return name_of(static_cast<Position>(i)); }) + ");\n";
+  g += "<relation> = " + alternatives(kRelations * 2, [](int i) { return kRelationForms[i / 2][i % 2]; }) + ";\n";
+  g += "<background> = on a (" + alternatives(kBackgrounds, [](int i) { return name_of(static_cast<Background>(i)); }) +
+       ") background;\n";
+  g += "<motion> = " + alternatives(kMotions, [](int i) { return name_of(static_cast<Motion>(i)); }) + ";\n";
+  return g;
+}
+
 const std::vector<std::string>& vocabulary() {
   static const std::vector<std::string> kWords = [] {
     std::set<std::string> words = {"a", "an", "one", "in", "the", "to", "of", "on", "background", "moving"};

@@ -28,6 +28,10 @@ SceneSpec parse_prompt(const std::string& prompt);
 // motion. Throws as parse_prompt does.
 std::vector<int> word_objects(const std::string& prompt);
 
+// The caption grammar (image and video captions, every paraphrase) in the Java Speech Grammar Format,
+// public rule <caption>: a speech recognizer's closed-vocabulary mode hears only captions.
+std::string caption_jsgf();
+
 // Every word the grammar uses, sorted.
 const std::vector<std::string>& vocabulary();
 

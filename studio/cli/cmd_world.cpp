@@ -1,3 +1,4 @@
+#include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -35,8 +36,23 @@ Command add_world_command(CLI::App& parent, const GlobalOptions& global) {
   s->add_option("--frames", sample->frames, "Frames per video")->capture_default_str();
   s->add_option("--fps", sample->fps, "Frame rate of the videos")->capture_default_str();
 
+  struct CaptionOptions {
+    int count = 0;
+    uint64_t seed = 0;
+    bool video = false;
+  };
+  auto captions = std::make_shared<CaptionOptions>();
+  CLI::App* c = command.app->add_subcommand(
+      "captions", "Print N random captions of the grammar, one a line (never a holdout prompt): sentences for speech data");
+  c->add_option("--n", captions->count, "How many captions")->required()->check(CLI::Range(0, 10'000'000));
+  c->add_option("--seed", captions->seed, "Seed")->capture_default_str()->check(CLI::NonNegativeNumber);
+  c->add_flag("--video", captions->video, "Captions of videos (with a motion)");
+
   command.run = [=, &global] {
-    if (r->parsed()) {
+    if (c->parsed()) {
+      for (const std::string& caption : world_captions(captions->count, captions->seed, captions->video))
+        std::cout << caption << '\n';
+    } else if (r->parsed()) {
       render->overwrite = global.overwrite;
       world_render(*render);
       emit_result({{"output", render->output.string()}});

@@ -1,8 +1,10 @@
 // `jielong world render | judge | eval` through the real binary.
 #include <catch2/catch.hpp>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "test_util.h"
+#include "world/caption.h"
 
 using namespace jl;
 using Catch::Matchers::Contains;
@@ -100,4 +102,17 @@ TEST_CASE("rewriting a frame pattern with fewer frames leaves no old frames behi
   CHECK(fs::exists(dir / "f" / "f_002.png"));
   CHECK_FALSE(fs::exists(dir / "f" / "f_003.png"));
   CHECK_FALSE(fs::exists(dir / "f" / "f_004.png"));
+}
+
+TEST_CASE("world captions prints sentences of the grammar, the same for the same seed", "[cli]") {
+  std::string a, b, c;
+  REQUIRE(test::run_jielong("world captions --n 6 --seed 3", &a) == 0);
+  REQUIRE(test::run_jielong("world captions --n 6 --seed 3", &b) == 0);
+  REQUIRE(test::run_jielong("world captions --n 6 --seed 4 --video", &c) == 0);
+  CHECK(a == b);
+  CHECK(test::count_lines(a) == 6);
+  std::istringstream lines(a + c);
+  for (std::string line; std::getline(lines, line);) CHECK_NOTHROW(world::parse_prompt(line));
+  CHECK_THAT(c, Contains("moving") || Contains("growing") || Contains("shrinking"));
+  CHECK(test::run_jielong("world captions --n -1", &a) == 2);
 }
