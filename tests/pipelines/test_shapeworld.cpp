@@ -81,6 +81,6 @@ TEST_CASE("eval reports missing files and bad prompt lists", "[pipelines]") {
   test::write_text_file(dir / "bad.txt", "a red dog\n");
   REQUIRE_THROWS_WITH(evaluate({dir / "bad.txt", dir / "empty"}), Contains("unknown word 'dog'"));
   test::write_text_file(dir / "none.txt", "# only a comment\n\n");
-  REQUIRE_THROWS_WITH(evaluate({dir / "none.txt", dir / "empty"}), Contains("no prompts"));
+  REQUIRE_THROWS_WITH(evaluate({dir / "none.txt", dir / "empty"}), Contains("has no lines to evaluate"));
   REQUIRE_THROWS_WITH(evaluate({dir / "missing.txt", dir / "empty"}), Contains("cannot open"));
 }
