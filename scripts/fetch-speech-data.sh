@@ -15,7 +15,8 @@
 #   holdout.tsv   the same for the held-out sentences, teacher voice only
 #   wav/VOICE/N.wav
 # Idempotent: does nothing when the data of this version is there. Festival and flite come from
-# scripts/install-deps.sh. About 15 minutes on two free cores.
+# scripts/install-deps.sh. The HTS voice takes about 0.2-0.4 s a sentence on a free core: roughly 30-60
+# minutes on two free cores for the whole set (a partial run is started over).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
