@@ -27,6 +27,7 @@ const std::map<std::string, TaskDefaults>& tasks() {
       {"diffusion", {8000, 32, 3e-4, train_diffusion}},
       {"upscaler", {3000, 16, 5e-4, train_upscaler}},
       {"interpolator", {3000, 8, 5e-4, train_interpolator}},
+      {"units", {50, 2000, 1, train_units}},  // k-means: steps are Lloyd iterations, batch the clips read
   };
   return table;
 }
@@ -36,7 +37,7 @@ const std::map<std::string, TaskDefaults>& tasks() {
 const std::vector<std::string>& train_tasks() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> out;
-    for (const char* name : {"tokenizer", "text", "ar", "ar-draft", "maskgit", "diffusion", "upscaler", "interpolator"})
+    for (const char* name : {"tokenizer", "text", "ar", "ar-draft", "maskgit", "diffusion", "upscaler", "interpolator", "units"})
       if (tasks().count(name)) out.push_back(name);
     return out;
   }();

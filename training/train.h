@@ -47,6 +47,7 @@ struct TrainParams {
   std::string upscaler_data = "photo";
   int scale = 4;
   fs::path photos;              // default: the photos cache
+  fs::path speech_data;         // units: the folder of scripts/fetch-speech-data.sh (default: its cache)
   fs::path models_dir;          // where tokenizer / text_encoder names are looked up (--models-dir)
   std::string command;          // the command line, recorded in the checkpoint
 

@@ -54,6 +54,8 @@ Command add_train_command(CLI::App& parent, const GlobalOptions& global) {
   command.app->add_option("--scale", p.scale, "upscaler: 2, 3, 4 or 8")->capture_default_str();
   command.app->add_option("--photos", p.photos,
                           "upscaler --data photo, interpolator: a folder of training photos (default: the photos cache)");
+  command.app->add_option("--speech-data", p.speech_data,
+                          "units: the speech data folder of scripts/fetch-speech-data.sh (default: its cache)");
 
   command.run = [args, &global] {
     training::TrainParams params = args->params;

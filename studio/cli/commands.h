@@ -58,6 +58,7 @@ Command add_eval_upscale_command(CLI::App& parent, const GlobalOptions& global);
 Command add_interpolate_command(CLI::App& parent, const GlobalOptions& global);
 Command add_eval_interpolate_command(CLI::App& parent, const GlobalOptions& global);
 Command add_eval_speech_command(CLI::App& parent, const GlobalOptions& global);
+Command add_speech_command(CLI::App& parent, const GlobalOptions& global);
 
 // The flags of `jielong convert` bound to `params` (the positional inputs land in `inputs`); the
 // command and a batch job's convert task both register them with this.

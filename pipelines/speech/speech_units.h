@@ -1,0 +1,34 @@
+// `jielong speech units IN -o units.txt`: a recording as speech units (models/speech_units.h).
+#pragma once
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "models/speech_units.h"
+
+namespace jl::models {
+class ModelStore;
+}
+
+namespace jl::speech {
+
+struct SpeechUnitsParams {
+  std::filesystem::path input;   // any audio FFmpeg reads (resampled to the codebook's rate, mixed to mono)
+  std::filesystem::path output;  // units.txt
+  std::string model = "speech_units";
+  bool overwrite = false;
+  void validate() const;
+};
+
+// The text form: one line of "UNITxFRAMES" runs ("42x3 17x5 ..."): the de-duplicated units and their
+// durations at once, and the 50 Hz sequence by expanding them.
+std::string format_unit_runs(const std::vector<models::UnitRun>& runs);
+std::vector<models::UnitRun> parse_unit_runs(const std::string& text);  // jl::Error naming what is wrong
+
+// Writes the units of `input` to `output`; returns {"frames", "runs", "seconds", "units_per_second",
+// "deduplicated_units_per_second"}.
+nlohmann::json speech_units(const SpeechUnitsParams& params, models::ModelStore& store);
+
+}  // namespace jl::speech
