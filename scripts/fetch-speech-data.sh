@@ -16,7 +16,7 @@
 #   wav/VOICE/N.wav
 # Idempotent: does nothing when the data of this version is there. Festival and flite come from
 # scripts/install-deps.sh. The HTS voice takes about 0.2-0.4 s a sentence on a free core: roughly 30-60
-# minutes on two free cores for the whole set (a partial run is started over).
+# minutes on two free cores for the whole set (a run cut short continues where it stopped).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -51,37 +51,46 @@ cat "$work/fortunes.txt" "$work/captions.txt" | tr -d '\r' | awk 'FNR == NR { he
   "$holdout" - > "$work/train.txt"
 if [[ -n "$limit" ]]; then head -n "$limit" "$work/train.txt" > "$work/limited" && mv "$work/limited" "$work/train.txt"; fi
 
-rm -rf "$cache.partial"
+# A run cut short leaves $cache.partial: the next run of the same version keeps the clips it finished
+# (each is written under a temporary name and renamed when complete) and speaks only the rest.
+[[ "$(cat "$cache.partial/.version" 2>/dev/null)" == "$version" ]] || rm -rf "$cache.partial"
 mkdir -p "$cache.partial/wav"
+find "$cache.partial" -name '*.wav.part' -delete  # clips cut off mid-write
+echo "$version" > "$cache.partial/.version"
 cores=$(nproc)
 
-# speak VOICE LIST DIR: line N of LIST into DIR/N.wav (DIR relative to the folder), and the TSV rows
-# on stdout. Festival voices run one Festival per core over a batch script; flite runs one process a
-# sentence (it starts in milliseconds).
+# speak VOICE LIST DIR: line N of LIST into DIR/N.wav (DIR relative to the folder; lines whose clip
+# exists are skipped), and the TSV rows of every line on stdout. Festival voices run one Festival per
+# core over a batch script; flite runs one process a sentence (it starts in milliseconds).
 speak() {
-  local voice=$1 list=$2 dir=$3
-  mkdir -p "$cache.partial/$dir"
+  local voice=$1 list=$2 dir=$3 out="$cache.partial/$3"
+  mkdir -p "$out"
   awk '{ printf "%06d\t%s\n", NR - 1, $0 }' "$list" > "$work/numbered"  # from 0, as eval-speech pairs lines
-  case $voice in
-    hts | kal_diphone)
-      local select="(voice_cmu_us_slt_arctic_hts)"
-      [[ $voice == kal_diphone ]] && select="(voice_kal_diphone)"
-      rm -f "$work"/part.*
-      split -n "l/$cores" -d "$work/numbered" "$work/part."
-      for part in "$work"/part.*; do
-        awk -F '\t' -v dir="$cache.partial/$dir" -v select="$select" 'BEGIN { print select }
-          { text = $2; gsub(/[\\"]/, "", text)
-            printf "(set! u (utt.synth (Utterance Text \"%s\")))\n(utt.wave.resample u 16000)\n", text
-            printf "(utt.save.wave u \"%s/%s.wav\" (quote riff))\n", dir, $1 }' "$part" > "$part.scm"
-        festival --batch "$part.scm" >/dev/null 2>&1 &
-      done
-      wait
-      ;;
-    *)
-      tr '\t' '\n' < "$work/numbered" | tr '\n' '\0' |
-        xargs -0 -n 2 -P "$cores" sh -c 'flite -voice "$0" -t "$3" -o "$1/$2.wav"' "$voice" "$cache.partial/$dir"
-      ;;
-  esac
+  awk -F '\t' -v out="$out" '{ if (system("test -f \"" out "/" $1 ".wav\"") != 0) print }' "$work/numbered" > "$work/todo"
+  if [[ -s "$work/todo" ]]; then
+    case $voice in
+      hts | kal_diphone)
+        local select="(voice_cmu_us_slt_arctic_hts)"
+        [[ $voice == kal_diphone ]] && select="(voice_kal_diphone)"
+        rm -f "$work"/part.*
+        split -n "l/$cores" -d "$work/todo" "$work/part."
+        for part in "$work"/part.*; do
+          awk -F '\t' -v dir="$out" -v select="$select" 'BEGIN { print select }
+            { text = $2; gsub(/[\\"]/, "", text)
+              printf "(set! u (utt.synth (Utterance Text \"%s\")))\n(utt.wave.resample u 16000)\n", text
+              printf "(utt.save.wave u \"%s/%s.wav.part\" (quote riff))\n", dir, $1
+              printf "(system \"mv %s/%s.wav.part %s/%s.wav\")\n", dir, $1, dir, $1 }' "$part" > "$part.scm"
+          festival --batch "$part.scm" >/dev/null 2>&1 &
+        done
+        wait
+        ;;
+      *)
+        tr '\t' '\n' < "$work/todo" | tr '\n' '\0' |
+          xargs -0 -n 2 -P "$cores" sh -c 'flite -voice "$0" -t "$3" -o "$1/$2.wav.part" && mv "$1/$2.wav.part" "$1/$2.wav"' \
+            "$voice" "$out"
+        ;;
+    esac
+  fi
   awk -F '\t' -v dir="$dir" -v voice="$voice" '{ printf "%s/%s.wav\t%s\t%s\n", dir, $1, voice, $2 }' "$work/numbered"
 }
 
@@ -101,6 +110,7 @@ if [[ -n "$missing" ]]; then
   echo "fetch-speech-data: $(echo "$missing" | wc -l) clip(s) not synthesized, e.g. $(echo "$missing" | head -1)" >&2
   exit 1
 fi
+rm -f "$cache.partial/.version"
 echo "$version" > "$cache.partial/.complete"
 rm -rf "$cache"
 mv "$cache.partial" "$cache"
