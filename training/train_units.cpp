@@ -8,10 +8,10 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
-#include "media_io/audio.h"
 #include "models/checkpoint.h"
 #include "models/model_store.h"
 #include "models/speech_units.h"
+#include "pipelines/speech/speech_units.h"
 #include "training/kmeans.h"
 #include "training/trainers.h"
 
@@ -44,11 +44,6 @@ std::vector<Clip> read_index(const fs::path& folder, const std::string& name) {
   return clips;
 }
 
-torch::Tensor read_samples(const fs::path& wav, int sample_rate) {
-  media::Audio audio = media::read_audio(wav, sample_rate, 1);
-  return torch::from_blob(audio.samples.data(), {int64_t(audio.samples.size())}, torch::kFloat).clone();
-}
-
 }  // namespace
 
 nlohmann::json train_units(const TrainParams& params, const Callbacks& callbacks) {
@@ -69,7 +64,7 @@ nlohmann::json train_units(const TrainParams& params, const Callbacks& callbacks
   std::vector<torch::Tensor> frames;
   for (int64_t i = 0; i < count; ++i) {
     const Clip& clip = train[size_t(order[i].item<int64_t>())];
-    frames.push_back(models::log_mel(config.features, read_samples(clip.wav, config.features.sample_rate)));
+    frames.push_back(models::log_mel(config.features, speech::read_mono_samples(clip.wav, config.features.sample_rate)));
     callbacks.report(i + 1, count + params.steps);
     callbacks.throw_if_cancelled();
   }
@@ -86,7 +81,7 @@ nlohmann::json train_units(const TrainParams& params, const Callbacks& callbacks
   int64_t total_frames = 0, runs = 0;
   double seconds = 0;
   for (const Clip& clip : held_out) {
-    const torch::Tensor samples = read_samples(clip.wav, config.features.sample_rate);
+    const torch::Tensor samples = speech::read_mono_samples(clip.wav, config.features.sample_rate);
     const torch::Tensor ids = units->encode(samples);
     const std::vector<int64_t> sequence(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + ids.numel());
     for (const int64_t id : sequence) ++usage[size_t(id)];

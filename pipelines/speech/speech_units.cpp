@@ -35,20 +35,24 @@ std::vector<models::UnitRun> parse_unit_runs(const std::string& text) {
   return runs;
 }
 
+torch::Tensor read_mono_samples(const std::filesystem::path& path, int sample_rate) {
+  media::Audio audio = media::read_audio(path, sample_rate, 1);
+  if (audio.samples.empty()) throw Error(path.string() + ": has no audio samples");
+  return torch::from_blob(audio.samples.data(), {int64_t(audio.samples.size())}, torch::kFloat).clone();
+}
+
 nlohmann::json speech_units(const SpeechUnitsParams& p, models::ModelStore& store) {
   p.validate();
   check_can_write(p.output, p.overwrite);
   const auto units = store.get<models::SpeechUnitsImpl>(
       p.model, [](const std::filesystem::path& path) { return models::load_speech_units(path).ptr(); });
-  media::Audio audio = media::read_audio(p.input, units->config.features.sample_rate, 1);
-  if (audio.samples.empty()) throw Error(p.input.string() + ": has no audio samples");
-  const torch::Tensor samples = torch::from_blob(audio.samples.data(), {int64_t(audio.samples.size())}, torch::kFloat);
+  const torch::Tensor samples = read_mono_samples(p.input, units->config.features.sample_rate);
   torch::NoGradGuard no_grad;
   const torch::Tensor ids = units->encode(samples);
   const std::vector<int64_t> sequence(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + ids.numel());
   const std::vector<models::UnitRun> runs = models::deduplicate(sequence);
   write_file_atomic(p.output, format_unit_runs(runs) + "\n", p.overwrite);
-  const double seconds = audio.seconds();
+  const double seconds = double(samples.numel()) / units->config.features.sample_rate;
   return {{"output", p.output.string()},
           {"frames", sequence.size()},
           {"runs", runs.size()},

@@ -27,6 +27,10 @@ struct SpeechUnitsParams {
 std::string format_unit_runs(const std::vector<models::UnitRun>& runs);
 std::vector<models::UnitRun> parse_unit_runs(const std::string& text);  // jl::Error naming what is wrong
 
+// A recording's samples [N] float, resampled to `sample_rate` and mixed to mono; a jl::Error naming the
+// file when it has no audio samples.
+torch::Tensor read_mono_samples(const std::filesystem::path& path, int sample_rate);
+
 // Writes the units of `input` to `output`; returns {"frames", "runs", "seconds", "units_per_second",
 // "deduplicated_units_per_second"}.
 nlohmann::json speech_units(const SpeechUnitsParams& params, models::ModelStore& store);
