@@ -47,7 +47,8 @@ struct TrainParams {
   std::string upscaler_data = "photo";
   int scale = 4;
   fs::path photos;              // default: the photos cache
-  fs::path speech_data;         // units: the folder of scripts/fetch-speech-data.sh (default: its cache)
+  fs::path speech_data;         // units, vocoder: the folder of scripts/fetch-speech-data.sh (default: its cache)
+  std::string speech_units = "speech_units";  // vocoder: the unit codebook it speaks (name or path)
   fs::path models_dir;          // where tokenizer / text_encoder names are looked up (--models-dir)
   std::string command;          // the command line, recorded in the checkpoint
 

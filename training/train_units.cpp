@@ -4,7 +4,6 @@
 // kMaxFrames of them. The checkpoint's eval, on the held-out clips (the teacher voice): codebook
 // usage and perplexity, and the unit rate before and after de-duplication.
 #include <cmath>
-#include <fstream>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -13,6 +12,7 @@
 #include "models/speech_units.h"
 #include "pipelines/speech/speech_units.h"
 #include "training/kmeans.h"
+#include "training/speech_data.h"
 #include "training/trainers.h"
 
 namespace jl::training {
@@ -23,36 +23,15 @@ namespace {
 // 80 MB).
 constexpr int64_t kMaxFrames = 200'000;
 
-struct Clip {
-  fs::path wav;
-  std::string text;
-};
-
-// The clips of a speech data index (train.tsv or holdout.tsv): WAV <TAB> VOICE <TAB> TEXT.
-std::vector<Clip> read_index(const fs::path& folder, const std::string& name) {
-  const fs::path index = folder / name;
-  std::ifstream in(index);
-  if (!in) throw Error(index.string() + " not found: make the speech data with scripts/fetch-speech-data.sh (or give --speech-data)");
-  std::vector<Clip> clips;
-  std::string line;
-  while (std::getline(in, line)) {
-    const size_t a = line.find('\t'), b = a == std::string::npos ? a : line.find('\t', a + 1);
-    if (b == std::string::npos) throw Error(index.string() + ": line " + std::to_string(clips.size() + 1) + " is not WAV<TAB>VOICE<TAB>TEXT");
-    clips.push_back({folder / line.substr(0, a), line.substr(b + 1)});
-  }
-  if (clips.empty()) throw Error(index.string() + ": has no clips");
-  return clips;
-}
-
 }  // namespace
 
 nlohmann::json train_units(const TrainParams& params, const Callbacks& callbacks) {
   if (params.resume) throw UsageError("train units: k-means runs in one go (minutes); --resume does not apply");
   if (!params.init_from.empty()) throw UsageError("train units: --init-from does not apply to k-means");
   check_can_write(params.output, params.overwrite);
-  const fs::path folder = params.speech_data.empty() ? models::models_cache_dir().parent_path() / "speech" : params.speech_data;
-  std::vector<Clip> train = read_index(folder, "train.tsv");
-  const std::vector<Clip> held_out = read_index(folder, "holdout.tsv");
+  const fs::path folder = speech_data_folder(params);
+  const std::vector<SpeechClip> train = read_speech_index(folder, "train.tsv");
+  const std::vector<SpeechClip> held_out = read_speech_index(folder, "holdout.tsv");
 
   const models::SpeechUnitsConfig config = config_with_overrides<models::SpeechUnitsConfig>(params.model_config);
   models::SpeechUnits units(config);
@@ -63,7 +42,7 @@ nlohmann::json train_units(const TrainParams& params, const Callbacks& callbacks
   const int64_t count = std::min<int64_t>(params.batch, int64_t(train.size()));
   std::vector<torch::Tensor> frames;
   for (int64_t i = 0; i < count; ++i) {
-    const Clip& clip = train[size_t(order[i].item<int64_t>())];
+    const SpeechClip& clip = train[size_t(order[i].item<int64_t>())];
     frames.push_back(models::log_mel(config.features, speech::read_mono_samples(clip.wav, config.features.sample_rate)));
     callbacks.report(i + 1, count + params.steps);
     callbacks.throw_if_cancelled();
@@ -80,7 +59,7 @@ nlohmann::json train_units(const TrainParams& params, const Callbacks& callbacks
   std::vector<int64_t> usage(size_t(config.units), 0);
   int64_t total_frames = 0, runs = 0;
   double seconds = 0;
-  for (const Clip& clip : held_out) {
+  for (const SpeechClip& clip : held_out) {
     const torch::Tensor samples = speech::read_mono_samples(clip.wav, config.features.sample_rate);
     const torch::Tensor ids = units->encode(samples);
     const std::vector<int64_t> sequence(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + ids.numel());

@@ -15,6 +15,7 @@ nlohmann::json train_diffusion(const TrainParams& params, const Callbacks& callb
 nlohmann::json train_upscaler(const TrainParams& params, const Callbacks& callbacks);
 nlohmann::json train_interpolator(const TrainParams& params, const Callbacks& callbacks);
 nlohmann::json train_units(const TrainParams& params, const Callbacks& callbacks);
+nlohmann::json train_vocoder(const TrainParams& params, const Callbacks& callbacks);
 
 // Classifier-free guidance needs the unconditional model too: each caption becomes the null prompt
 // with probability `rate`.

@@ -2,6 +2,7 @@
 
 #include "core/console.h"
 #include "models/model_store.h"
+#include "pipelines/speech/resynth.h"
 #include "pipelines/speech/speech_units.h"
 #include "studio/cli/commands.h"
 
@@ -9,7 +10,7 @@ namespace jl::cli {
 
 Command add_speech_command(CLI::App& parent, const GlobalOptions& global) {
   Command command;
-  command.app = parent.add_subcommand("speech", "Speech as discrete units: a recording to its unit sequence");
+  command.app = parent.add_subcommand("speech", "Speech as discrete units: a recording to its units, and back to speech");
   command.app->require_subcommand(1);
 
   auto units = std::make_shared<speech::SpeechUnitsParams>();
@@ -19,13 +20,41 @@ Command add_speech_command(CLI::App& parent, const GlobalOptions& global) {
   u->add_option("-o,--output", units->output, "The units file to write (e.g. units.txt)")->required();
   u->add_option("--model", units->model, "The unit codebook checkpoint (jielong train units)")->capture_default_str();
 
+  struct ResynthArgs {
+    speech::ResynthParams params;
+    std::string waveform = "source-filter";
+  };
+  auto resynth = std::make_shared<ResynthArgs>();
+  CLI::App* r = command.app->add_subcommand(
+      "resynth", "Speak a recording again through its speech units: audio -> units -> unit vocoder -> audio (the units go in the "
+                 "output's comment tag)");
+  r->add_option("input", resynth->params.input, "A recording (any audio or video FFmpeg reads), or a folder of recordings")->required();
+  r->add_option("-o,--output", resynth->params.output, "The audio to write (.wav .flac .ogg .mp3), or a folder for a folder")->required();
+  r->add_option("--units", resynth->params.units, "The unit codebook checkpoint (jielong train units)")->capture_default_str();
+  r->add_option("--vocoder", resynth->params.vocoder, "The unit vocoder checkpoint (jielong train vocoder)")->capture_default_str();
+  r->add_option("--waveform", resynth->waveform,
+                "source-filter: the vocoder's harmonic-plus-noise source; griffin-lim: Griffin-Lim on its mel (the baseline)")
+      ->check(CLI::IsMember({"source-filter", "griffin-lim"}))
+      ->capture_default_str();
+  r->add_option("--seed", resynth->params.seed, "Seed of the source's noise")->capture_default_str();
+
   command.run = [=, &global] {
-    units->overwrite = global.overwrite;
     models::ModelStore store(global.models_dir);
-    const nlohmann::json r = speech::speech_units(*units, store);
-    emit_result(r);
-    say("wrote " + std::to_string(r.at("runs").get<size_t>()) + " unit runs (" + std::to_string(r.at("frames").get<size_t>()) +
-        " frames, " + std::to_string(r.at("seconds").get<double>()).substr(0, 5) + " s) to " + units->output.string());
+    if (u->parsed()) {
+      units->overwrite = global.overwrite;
+      const nlohmann::json result = speech::speech_units(*units, store);
+      emit_result(result);
+      say("wrote " + std::to_string(result.at("runs").get<size_t>()) + " unit runs (" + std::to_string(result.at("frames").get<size_t>()) +
+          " frames, " + std::to_string(result.at("seconds").get<double>()).substr(0, 5) + " s) to " + units->output.string());
+      return;
+    }
+    speech::ResynthParams params = resynth->params;
+    params.overwrite = global.overwrite;
+    params.waveform = speech::parse_waveform(resynth->waveform);
+    const nlohmann::json result = speech::resynthesize(params, store, progress_callbacks("speech resynth"));
+    emit_result(result);
+    say("wrote " + params.output.string() + " (" + std::to_string(result.at("seconds").get<double>()).substr(0, 5) +
+        " s of speech, real-time factor " + std::to_string(result.at("real_time_factor").get<double>()).substr(0, 5) + ")");
   };
   return command;
 }

@@ -55,7 +55,8 @@ Command add_train_command(CLI::App& parent, const GlobalOptions& global) {
   command.app->add_option("--photos", p.photos,
                           "upscaler --data photo, interpolator: a folder of training photos (default: the photos cache)");
   command.app->add_option("--speech-data", p.speech_data,
-                          "units: the speech data folder of scripts/fetch-speech-data.sh (default: its cache)");
+                          "units, vocoder: the speech data folder of scripts/fetch-speech-data.sh (default: its cache)");
+  command.app->add_option("--units", p.speech_units, "vocoder: the speech unit codebook (name or path)")->capture_default_str();
 
   command.run = [args, &global] {
     training::TrainParams params = args->params;

@@ -1,0 +1,28 @@
+// Two ways from a log-mel spectrogram (models/log_mel.h) back to a waveform, neither learnt:
+// - source_filter(): a harmonic source at a given pitch (plus noise for unvoiced sounds and breath)
+//   shaped band by band until its own mel energies are the target's; the unit vocoder's output stage,
+//   since its network predicts pitch and voicing beside the mel.
+// - griffin_lim(): the classic baseline: per-bin magnitudes interpolated from the mel bands, phases
+//   found by (fast) Griffin-Lim iterations from random ones.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+
+#include "models/log_mel.h"
+
+namespace jl::models {
+
+// Per-bin values from per-band ones: [T, n_mels] -> [T, n_fft / 2 + 1], each bin the average of the
+// bands over it weighted by their filters (bins under no filter take the nearest band's value).
+torch::Tensor bands_to_bins(const LogMelConfig& config, const torch::Tensor& bands);
+
+// log_mel: [T, n_mels]; f0: [T] Hz, positive everywhere (fill_unvoiced()); voicing: [T] in 0..1.
+// Returns (T - 1) * hop samples (at least one hop): the duration the frames stand for.
+torch::Tensor source_filter(const LogMelConfig& config, const torch::Tensor& log_mel, const torch::Tensor& f0,
+                            const torch::Tensor& voicing, uint64_t seed);
+
+torch::Tensor griffin_lim(const LogMelConfig& config, const torch::Tensor& log_mel, int iterations, uint64_t seed);
+
+}  // namespace jl::models

@@ -1,0 +1,89 @@
+#include "models/unit_vocoder.h"
+
+#include <cmath>
+
+#include "core/error.h"
+#include "models/checkpoint.h"
+#include "models/mel_vocoders.h"
+
+namespace jl::models {
+
+void UnitVocoderConfig::validate() const {
+  features.validate();
+  if (units < 2 || units > 65536) throw Error("unit vocoder config: units must be in 2..65536");
+  if (channels < 8 || channels > 2048) throw Error("unit vocoder config: channels must be in 8..2048");
+  if (dilations.empty() || dilations.size() > 64) throw Error("unit vocoder config: 1..64 dilations (one block each)");
+  for (const int d : dilations)
+    if (d < 1 || d > 256) throw Error("unit vocoder config: dilations must be in 1..256");
+  if (kernel < 1 || kernel > 31 || kernel % 2 == 0) throw Error("unit vocoder config: kernel must be odd, 1..31");
+}
+
+UnitVocoderImpl::UnitVocoderImpl(const UnitVocoderConfig& cfg) : config(cfg) {
+  config.validate();
+  const int64_t c = config.channels;
+  embed = register_module("embed", torch::nn::Embedding(config.units, c));
+  norms = register_module("norms", torch::nn::ModuleList());
+  convs = register_module("convs", torch::nn::ModuleList());
+  mixes = register_module("mixes", torch::nn::ModuleList());
+  for (const int d : config.dilations) {
+    norms->push_back(torch::nn::LayerNorm(torch::nn::LayerNormOptions({c})));
+    convs->push_back(torch::nn::Conv1d(torch::nn::Conv1dOptions(c, c, config.kernel).dilation(d).padding(d * (config.kernel - 1) / 2)));
+    mixes->push_back(torch::nn::Conv1d(torch::nn::Conv1dOptions(c, c, 1)));
+  }
+  out_norm = register_module("out_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c})));
+  head = register_module("head", torch::nn::Linear(c, config.features.n_mels + 2));
+  mel_mean = register_buffer("mel_mean", torch::zeros({config.features.n_mels}));
+  mel_deviation = register_buffer("mel_deviation", torch::ones({config.features.n_mels}));
+}
+
+namespace {
+
+// LayerNorm over the last dimension written out: libtorch 1.13's fused CPU kernel, fed the
+// transposed gradient these blocks give it, now and then returned NaN for its input's gradient (one
+// training run in two of the vocoder test died of it within 30 steps; none in eight with this).
+torch::Tensor layer_norm(const torch::Tensor& x, torch::nn::LayerNormImpl& norm) {
+  const torch::Tensor mean = x.mean(-1, true), centred = x - mean;
+  return centred * torch::rsqrt(centred.pow(2).mean(-1, true) + 1e-5) * norm.weight + norm.bias;
+}
+
+}  // namespace
+
+torch::Tensor UnitVocoderImpl::forward(const torch::Tensor& units) {
+  if (units.dim() != 2) throw Error("unit vocoder: expected units [B, T], got " + c10::str(units.sizes()));
+  if (units.numel() && (units.min().item<int64_t>() < 0 || units.max().item<int64_t>() >= config.units))
+    throw Error("unit vocoder: units must be in 0.." + std::to_string(config.units - 1) + " (this vocoder's codebook)");
+  torch::Tensor x = embed->forward(units);  // [B, T, C]
+  for (size_t i = 0; i < convs->size(); ++i) {
+    // Pre-norm residual block: the norm per frame over channels (clip length does not change it).
+    torch::Tensor h = torch::gelu(layer_norm(x, *norms[i]->as<torch::nn::LayerNorm>())).transpose(1, 2);
+    h = torch::gelu(convs[i]->as<torch::nn::Conv1d>()->forward(h));
+    x = x + mixes[i]->as<torch::nn::Conv1d>()->forward(h).transpose(1, 2);
+  }
+  return head->forward(layer_norm(x, *out_norm));
+}
+
+UnitVocoderFrames UnitVocoderImpl::decode(const torch::Tensor& outputs) const {
+  const int64_t m = config.features.n_mels;
+  UnitVocoderFrames frames;
+  frames.log_mel = outputs.narrow(-1, 0, m) * mel_deviation + mel_mean;
+  frames.f0 = kReferenceHz * torch::exp(outputs.select(-1, m).clamp(-3, 3));
+  frames.voicing = torch::sigmoid(outputs.select(-1, m + 1));
+  return frames;
+}
+
+UnitVocoderFrames UnitVocoderImpl::predict(const std::vector<int64_t>& units) {
+  if (units.empty()) throw Error("unit vocoder: no units to speak");
+  torch::NoGradGuard no_grad;
+  return decode(forward(torch::tensor(units, torch::kLong).unsqueeze(0)));
+}
+
+torch::Tensor UnitVocoderImpl::synthesize(const std::vector<int64_t>& units, uint64_t seed) {
+  const UnitVocoderFrames frames = predict(units);
+  return source_filter(config.features, frames.log_mel[0], frames.f0[0], frames.voicing[0], seed);
+}
+
+UnitVocoder load_unit_vocoder(const std::filesystem::path& path) {
+  return load_model<UnitVocoder, UnitVocoderConfig>(path, kUnitVocoderModel);
+}
+
+}  // namespace jl::models

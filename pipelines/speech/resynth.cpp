@@ -1,0 +1,117 @@
+#include "pipelines/speech/resynth.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "media_io/audio.h"
+#include "media_io/media_kind.h"
+#include "models/mel_vocoders.h"
+#include "models/model_store.h"
+#include "models/speech_units.h"
+#include "models/unit_vocoder.h"
+#include "pipelines/speech/speech_units.h"
+
+namespace jl::speech {
+
+namespace fs = std::filesystem;
+
+Waveform parse_waveform(const std::string& name) {
+  if (name == "source-filter") return Waveform::SourceFilter;
+  if (name == "griffin-lim") return Waveform::GriffinLim;
+  throw UsageError("--waveform must be source-filter or griffin-lim, got '" + name + "'");
+}
+
+std::string waveform_name(Waveform waveform) { return waveform == Waveform::SourceFilter ? "source-filter" : "griffin-lim"; }
+
+torch::Tensor vocode(models::UnitVocoderImpl& vocoder, const std::vector<int64_t>& units, Waveform waveform, uint64_t seed) {
+  if (waveform == Waveform::SourceFilter) return vocoder.synthesize(units, seed);
+  const models::UnitVocoderFrames frames = vocoder.predict(units);
+  return models::griffin_lim(vocoder.config.features, frames.log_mel[0], kGriffinLimIterations, seed);
+}
+
+std::vector<int64_t> encode_units(models::SpeechUnitsImpl& units, const torch::Tensor& samples) {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor ids = units.encode(samples).contiguous();
+  return {ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + ids.numel()};
+}
+
+void ResynthParams::validate() const {
+  if (input.empty()) throw UsageError("speech resynth: give the recording (or folder of recordings) to read");
+  if (output.empty()) throw UsageError("speech resynth: -o is required (an audio file, or a folder for a folder)");
+  std::error_code ec;
+  if (!fs::exists(input, ec)) throw Error(input.string() + ": no such file or folder");
+  if (fs::is_directory(input, ec)) {
+    if (fs::exists(output, ec) && !fs::is_directory(output, ec))
+      throw UsageError("-o " + output.string() + ": the input is a folder, so the output must be a folder");
+  } else if (!media::is_audio_extension(media::lower_extension(output))) {
+    throw UsageError("-o " + output.string() + ": write .wav, .flac, .ogg or .mp3");
+  }
+}
+
+nlohmann::json resynthesize(const ResynthParams& p, models::ModelStore& store, const Callbacks& callbacks) {
+  p.validate();
+  const auto start = std::chrono::steady_clock::now();
+  const auto units = store.get<models::SpeechUnitsImpl>(
+      p.units, [](const fs::path& path) { return models::load_speech_units(path).ptr(); });
+  const auto vocoder = store.get<models::UnitVocoderImpl>(
+      p.vocoder, [](const fs::path& path) { return models::load_unit_vocoder(path).ptr(); });
+  if (units->config.units != vocoder->config.units || units->config.features.sample_rate != vocoder->config.features.sample_rate)
+    throw Error("speech resynth: the vocoder " + p.vocoder + " was trained on another codebook than " + p.units +
+                " (retrain it with jielong train vocoder)");
+  const int rate = vocoder->config.features.sample_rate;
+
+  std::vector<std::pair<fs::path, fs::path>> jobs;  // input, output
+  std::error_code ec;
+  if (fs::is_directory(p.input, ec)) {
+    for (const auto& entry : fs::directory_iterator(p.input, ec))
+      if (entry.is_regular_file() && media::is_audio_extension(media::lower_extension(entry.path())))
+        jobs.emplace_back(entry.path(), p.output / entry.path().filename());
+    std::sort(jobs.begin(), jobs.end());
+    if (jobs.empty()) throw Error(p.input.string() + ": the folder has no recordings (.wav, .flac, .ogg, .mp3)");
+    if (fs::is_directory(p.output, ec))  // refuse files in the way before anything is made
+      for (const auto& job : jobs) check_can_write(job.second, p.overwrite);
+    fs::create_directories(p.output, ec);
+    if (!fs::is_directory(p.output, ec)) throw Error("-o " + p.output.string() + ": cannot make this folder");
+  } else {
+    check_can_write(p.output, p.overwrite);
+    jobs.emplace_back(p.input, p.output);
+  }
+
+  double seconds = 0;
+  int64_t frames = 0;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const std::vector<int64_t> sequence = encode_units(*units, read_mono_samples(jobs[i].first, rate));
+    const torch::Tensor samples = vocode(*vocoder, sequence, p.waveform, p.seed).contiguous();
+    media::Audio audio;
+    audio.sample_rate = rate;
+    audio.channels = 1;
+    audio.samples.assign(samples.data_ptr<float>(), samples.data_ptr<float>() + samples.numel());
+    // Speech at full scale would clip where the source's peaks line up: keep the peak under 1.
+    const float peak = samples.numel() ? samples.abs().max().item<float>() : 0.f;
+    if (peak > 0.99f)
+      for (float& s : audio.samples) s *= 0.99f / peak;
+    media::AudioWriteOptions options;
+    options.overwrite = p.overwrite;
+    options.metadata = {{"comment", nlohmann::json({{"generator", "jielong speech resynth"},
+                                                    {"vocoder", p.vocoder},
+                                                    {"waveform", waveform_name(p.waveform)},
+                                                    {"seed", p.seed},
+                                                    {"units", format_unit_runs(models::deduplicate(sequence))}})
+                                        .dump()}};
+    media::write_audio(jobs[i].second, audio, options);
+    seconds += audio.seconds();
+    frames += int64_t(sequence.size());
+    callbacks.report(int64_t(i) + 1, int64_t(jobs.size()));
+    callbacks.throw_if_cancelled();
+  }
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return {{"output", p.output.string()},
+          {"recordings", jobs.size()},
+          {"seconds", seconds},
+          {"units_per_second", seconds > 0 ? double(frames) / seconds : 0},
+          {"real_time_factor", seconds > 0 ? elapsed / seconds : 0}};
+}
+
+}  // namespace jl::speech

@@ -1,0 +1,53 @@
+// `jielong speech resynth IN -o OUT`: a recording through speech units and back — audio -> units
+// (models/speech_units.h) -> the unit vocoder (models/unit_vocoder.h) -> audio — so that what the
+// units keep (the words, roughly the voice and its melody) and what they lose can be heard. The
+// output carries its unit sequence in its metadata. IN may be a folder of recordings (the output is
+// then a folder of the same names).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "pipelines/callbacks.h"
+
+namespace jl::models {
+class ModelStore;
+class SpeechUnitsImpl;
+class UnitVocoderImpl;
+}  // namespace jl::models
+
+namespace jl::speech {
+
+// The vocoder's last stage: its own harmonic-plus-noise source, or Griffin-Lim on its mel (the baseline).
+enum class Waveform { SourceFilter, GriffinLim };
+Waveform parse_waveform(const std::string& name);  // "source-filter" or "griffin-lim"; UsageError otherwise
+std::string waveform_name(Waveform waveform);
+
+inline constexpr int kGriffinLimIterations = 32;
+
+// A unit sequence's waveform [N] at the vocoder's sample rate.
+torch::Tensor vocode(models::UnitVocoderImpl& vocoder, const std::vector<int64_t>& units, Waveform waveform, uint64_t seed);
+
+// The 50 Hz unit sequence of mono samples at the codebook's rate.
+std::vector<int64_t> encode_units(models::SpeechUnitsImpl& units, const torch::Tensor& samples);
+
+struct ResynthParams {
+  std::filesystem::path input;   // a recording (anything FFmpeg reads) or a folder of them
+  std::filesystem::path output;  // an audio file (.wav .flac .ogg .mp3) or, for a folder, a folder
+  std::string units = "speech_units";
+  std::string vocoder = "unit_vocoder";
+  Waveform waveform = Waveform::SourceFilter;
+  uint64_t seed = 0;
+  bool overwrite = false;
+  void validate() const;  // UsageError naming the flag
+};
+
+// {"output", "recordings", "seconds" (of audio made), "units_per_second", "real_time_factor"}
+nlohmann::json resynthesize(const ResynthParams& params, models::ModelStore& store, const Callbacks& callbacks = {});
+
+}  // namespace jl::speech
