@@ -38,12 +38,11 @@ UnitVocoderImpl::UnitVocoderImpl(const UnitVocoderConfig& cfg) : config(cfg) {
 
 namespace {
 
-// LayerNorm over the last dimension written out: libtorch 1.13's fused CPU kernel, fed the
-// transposed gradient these blocks give it, now and then returned NaN for its input's gradient (one
-// training run in two of the vocoder test died of it within 30 steps; none in eight with this).
-torch::Tensor layer_norm(const torch::Tensor& x, torch::nn::LayerNormImpl& norm) {
-  const torch::Tensor mean = x.mean(-1, true), centred = x - mean;
-  return centred * torch::rsqrt(centred.pow(2).mean(-1, true) + 1e-5) * norm.weight + norm.bias;
+// LayerNorm over the channels of [B, C, T] (each frame on its own, so a clip's length does not change
+// it), written out from elementwise operations.
+torch::Tensor channel_norm(const torch::Tensor& x, torch::nn::LayerNormImpl& norm) {
+  const torch::Tensor centred = x - x.mean(1, true);
+  return centred * torch::rsqrt(centred.pow(2).mean(1, true) + 1e-5) * norm.weight.unsqueeze(1) + norm.bias.unsqueeze(1);
 }
 
 }  // namespace
@@ -52,14 +51,15 @@ torch::Tensor UnitVocoderImpl::forward(const torch::Tensor& units) {
   if (units.dim() != 2) throw Error("unit vocoder: expected units [B, T], got " + c10::str(units.sizes()));
   if (units.numel() && (units.min().item<int64_t>() < 0 || units.max().item<int64_t>() >= config.units))
     throw Error("unit vocoder: units must be in 0.." + std::to_string(config.units - 1) + " (this vocoder's codebook)");
-  torch::Tensor x = embed->forward(units);  // [B, T, C]
+  // The residual stream stays [B, C, T] and contiguous: libtorch 1.13's CPU convolution gave wrong
+  // weight and input gradients (off by several times their size; NaN now and then) when its input or
+  // output gradient was a transposed view, and the network learnt nothing.
+  torch::Tensor x = embed->forward(units).transpose(1, 2).contiguous();
   for (size_t i = 0; i < convs->size(); ++i) {
-    // Pre-norm residual block: the norm per frame over channels (clip length does not change it).
-    torch::Tensor h = torch::gelu(layer_norm(x, *norms[i]->as<torch::nn::LayerNorm>())).transpose(1, 2);
-    h = torch::gelu(convs[i]->as<torch::nn::Conv1d>()->forward(h));
-    x = x + mixes[i]->as<torch::nn::Conv1d>()->forward(h).transpose(1, 2);
+    const torch::Tensor h = torch::gelu(convs[i]->as<torch::nn::Conv1d>()->forward(torch::gelu(channel_norm(x, *norms[i]->as<torch::nn::LayerNorm>()))));
+    x = x + mixes[i]->as<torch::nn::Conv1d>()->forward(h);
   }
-  return head->forward(layer_norm(x, *out_norm));
+  return head->forward(channel_norm(x, *out_norm).transpose(1, 2).contiguous());
 }
 
 UnitVocoderFrames UnitVocoderImpl::decode(const torch::Tensor& outputs) const {
