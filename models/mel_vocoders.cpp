@@ -13,7 +13,8 @@ namespace {
 constexpr double kBreath = 0.1;      // noise amplitude under a voiced source (relative to the harmonics)
 constexpr double kMomentum = 0.99;   // fast Griffin-Lim (Perraudin et al. 2013)
 constexpr int64_t kChunk = 16384;    // samples of the harmonic sum built at once (bounds its memory)
-constexpr int kDeconvolution = 30;   // Richardson-Lucy steps from mel bands to per-bin power
+constexpr int kDeconvolution = 30;
+constexpr int kGainPasses = 6;   // Richardson-Lucy steps from mel bands to per-bin power
 
 void check_frames(const LogMelConfig& c, const torch::Tensor& log_mel) {
   if (log_mel.dim() != 2 || log_mel.size(0) < 1 || log_mel.size(1) != c.n_mels)
@@ -98,12 +99,19 @@ torch::Tensor source_filter(const LogMelConfig& c, const torch::Tensor& log_mel,
   const torch::Tensor source =
       torch::sqrt(v) * (harmonics(c, per_sample(c, extend(f0, frames), length)) + kBreath * noise) + torch::sqrt(1 - v) * noise;
 
-  // Each band of the source scaled to the target's energy; the gains spread over the bins.
-  const torch::Tensor spectrum = stft(c, source).narrow(1, 0, frames);                              // [bins, T]
-  const torch::Tensor source_bands = torch::matmul(mel_filterbank(c), spectrum.abs().pow(2)).t();  // [T, M]
+  // Each band of the source scaled to the target's energy, the gains spread over the bins. Overlap-add
+  // mixes neighbouring frames' corrections, so the result is analysed again and the gains corrected.
+  const torch::Tensor bank = mel_filterbank(c);
+  const torch::Tensor spectrum = stft(c, source).narrow(1, 0, frames);  // [bins, T]
   const torch::Tensor target = extend(log_mel.to(torch::kFloat), frames).exp();
-  const torch::Tensor gain = torch::sqrt(bands_to_bins(c, target / source_bands.clamp_min(1e-10)));
-  return istft(c, spectrum * gain.t(), length).narrow(0, 0, output_length(c, log_mel.size(0)));
+  torch::Tensor gain = torch::ones({frames, bank.size(1)});
+  torch::Tensor out = source;
+  for (int pass = 0; pass <= kGainPasses; ++pass) {
+    const torch::Tensor heard = torch::matmul(bank, stft(c, out).narrow(1, 0, frames).abs().pow(2)).t();  // [T, M]
+    gain = gain * torch::sqrt(bands_to_bins(c, target / heard.clamp_min(1e-10)));
+    out = istft(c, spectrum * gain.t(), length);
+  }
+  return out.narrow(0, 0, output_length(c, log_mel.size(0)));
 }
 
 torch::Tensor griffin_lim(const LogMelConfig& c, const torch::Tensor& log_mel, int iterations, uint64_t seed) {

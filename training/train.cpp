@@ -29,6 +29,8 @@ const std::map<std::string, TaskDefaults>& tasks() {
       {"interpolator", {3000, 8, 5e-4, train_interpolator}},
       {"units", {50, 2000, 1, train_units}},  // k-means: steps are Lloyd iterations, batch the clips read
       {"vocoder", {4000, 16, 1e-3, train_vocoder}},
+      {"tts", {8000, 16, 5e-4, train_speech}},
+      {"unit-lm", {8000, 16, 5e-4, train_speech}},
   };
   return table;
 }
@@ -38,7 +40,7 @@ const std::map<std::string, TaskDefaults>& tasks() {
 const std::vector<std::string>& train_tasks() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> out;
-    for (const char* name : {"tokenizer", "text", "ar", "ar-draft", "maskgit", "diffusion", "upscaler", "interpolator", "units", "vocoder"})
+    for (const char* name : {"tokenizer", "text", "ar", "ar-draft", "maskgit", "diffusion", "upscaler", "interpolator", "units", "vocoder", "tts", "unit-lm"})
       if (tasks().count(name)) out.push_back(name);
     return out;
   }();

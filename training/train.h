@@ -48,7 +48,7 @@ struct TrainParams {
   int scale = 4;
   fs::path photos;              // default: the photos cache
   fs::path speech_data;         // units, vocoder: the folder of scripts/fetch-speech-data.sh (default: its cache)
-  std::string speech_units = "speech_units";  // vocoder: the unit codebook it speaks (name or path)
+  std::string speech_units = "speech_units";  // vocoder, tts, unit-lm: the unit codebook (name or path)
   fs::path models_dir;          // where tokenizer / text_encoder names are looked up (--models-dir)
   std::string command;          // the command line, recorded in the checkpoint
 

@@ -16,6 +16,8 @@ nlohmann::json train_upscaler(const TrainParams& params, const Callbacks& callba
 nlohmann::json train_interpolator(const TrainParams& params, const Callbacks& callbacks);
 nlohmann::json train_units(const TrainParams& params, const Callbacks& callbacks);
 nlohmann::json train_vocoder(const TrainParams& params, const Callbacks& callbacks);
+// tts and unit-lm
+nlohmann::json train_speech(const TrainParams& params, const Callbacks& callbacks);
 
 // Classifier-free guidance needs the unconditional model too: each caption becomes the null prompt
 // with probability `rate`.

@@ -9,6 +9,7 @@
 #include "media_io/media_kind.h"
 #include "models/mel_vocoders.h"
 #include "models/model_store.h"
+#include "models/pitch.h"
 #include "models/speech_units.h"
 #include "models/unit_vocoder.h"
 #include "pipelines/speech/speech_units.h"
@@ -25,6 +26,10 @@ Waveform parse_waveform(const std::string& name) {
 
 std::string waveform_name(Waveform waveform) { return waveform == Waveform::SourceFilter ? "source-filter" : "griffin-lim"; }
 
+std::shared_ptr<models::UnitVocoderImpl> unit_vocoder(models::ModelStore& store, const std::string& name) {
+  return store.get<models::UnitVocoderImpl>(name, [](const fs::path& path) { return models::load_unit_vocoder(path).ptr(); });
+}
+
 torch::Tensor vocode(models::UnitVocoderImpl& vocoder, const std::vector<int64_t>& units, Waveform waveform, uint64_t seed) {
   if (waveform == Waveform::SourceFilter) return vocoder.synthesize(units, seed);
   const models::UnitVocoderFrames frames = vocoder.predict(units);
@@ -37,6 +42,14 @@ std::vector<int64_t> encode_units(models::SpeechUnitsImpl& units, const torch::T
   return {ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + ids.numel()};
 }
 
+torch::Tensor analysis_synthesis(const models::LogMelConfig& features, const torch::Tensor& samples, Waveform waveform, uint64_t seed) {
+  const torch::Tensor mel = models::log_mel(features, samples);
+  if (waveform == Waveform::GriffinLim) return models::griffin_lim(features, mel, kGriffinLimIterations, seed);
+  const models::PitchTrack pitch = models::estimate_pitch(features, samples);
+  return models::source_filter(features, mel, models::fill_unvoiced(pitch.f0, models::UnitVocoderImpl::kReferenceHz),
+                               pitch.voiced().to(torch::kFloat), seed);
+}
+
 void ResynthParams::validate() const {
   if (input.empty()) throw UsageError("speech resynth: give the recording (or folder of recordings) to read");
   if (output.empty()) throw UsageError("speech resynth: -o is required (an audio file, or a folder for a folder)");
@@ -45,18 +58,16 @@ void ResynthParams::validate() const {
   if (fs::is_directory(input, ec)) {
     if (fs::exists(output, ec) && !fs::is_directory(output, ec))
       throw UsageError("-o " + output.string() + ": the input is a folder, so the output must be a folder");
-  } else if (!media::is_audio_extension(media::lower_extension(output))) {
-    throw UsageError("-o " + output.string() + ": write .wav, .flac, .ogg or .mp3");
+  } else {
+    check_speech_output(output);
   }
 }
 
 nlohmann::json resynthesize(const ResynthParams& p, models::ModelStore& store, const Callbacks& callbacks) {
   p.validate();
   const auto start = std::chrono::steady_clock::now();
-  const auto units = store.get<models::SpeechUnitsImpl>(
-      p.units, [](const fs::path& path) { return models::load_speech_units(path).ptr(); });
-  const auto vocoder = store.get<models::UnitVocoderImpl>(
-      p.vocoder, [](const fs::path& path) { return models::load_unit_vocoder(path).ptr(); });
+  const auto units = speech_codebook(store, p.units);
+  const auto vocoder = unit_vocoder(store, p.vocoder);
   if (units->config.units != vocoder->config.units || units->config.features.sample_rate != vocoder->config.features.sample_rate)
     throw Error("speech resynth: the vocoder " + p.vocoder + " was trained on another codebook than " + p.units +
                 " (retrain it with jielong train vocoder)");
@@ -82,26 +93,19 @@ nlohmann::json resynthesize(const ResynthParams& p, models::ModelStore& store, c
   double seconds = 0;
   int64_t frames = 0;
   for (size_t i = 0; i < jobs.size(); ++i) {
-    const std::vector<int64_t> sequence = encode_units(*units, read_mono_samples(jobs[i].first, rate));
-    const torch::Tensor samples = vocode(*vocoder, sequence, p.waveform, p.seed).contiguous();
-    media::Audio audio;
-    audio.sample_rate = rate;
-    audio.channels = 1;
-    audio.samples.assign(samples.data_ptr<float>(), samples.data_ptr<float>() + samples.numel());
-    // Speech at full scale would clip where the source's peaks line up: keep the peak under 1.
-    const float peak = samples.numel() ? samples.abs().max().item<float>() : 0.f;
-    if (peak > 0.99f)
-      for (float& s : audio.samples) s *= 0.99f / peak;
-    media::AudioWriteOptions options;
-    options.overwrite = p.overwrite;
-    options.metadata = {{"comment", nlohmann::json({{"generator", "jielong speech resynth"},
-                                                    {"vocoder", p.vocoder},
-                                                    {"waveform", waveform_name(p.waveform)},
-                                                    {"seed", p.seed},
-                                                    {"units", format_unit_runs(models::deduplicate(sequence))}})
-                                        .dump()}};
-    media::write_audio(jobs[i].second, audio, options);
-    seconds += audio.seconds();
+    const torch::Tensor input = read_mono_samples(jobs[i].first, rate);
+    const std::vector<int64_t> sequence = encode_units(*units, input);
+    const torch::Tensor samples = p.from_mel ? analysis_synthesis(vocoder->config.features, input, p.waveform, p.seed)
+                                             : vocode(*vocoder, sequence, p.waveform, p.seed);
+    write_speech(jobs[i].second, samples, rate,
+                 {{"generator", "jielong speech resynth"},
+                  {"vocoder", p.vocoder},
+                  {"waveform", waveform_name(p.waveform)},
+                  {"from", p.from_mel ? "mel" : "units"},
+                  {"seed", p.seed},
+                  {"units", format_unit_runs(models::deduplicate(sequence))}},
+                 p.overwrite);
+    seconds += double(samples.numel()) / rate;
     frames += int64_t(sequence.size());
     callbacks.report(int64_t(i) + 1, int64_t(jobs.size()));
     callbacks.throw_if_cancelled();

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "pipelines/callbacks.h"
 
 namespace jl::models {
+struct LogMelConfig;
 class ModelStore;
 class SpeechUnitsImpl;
 class UnitVocoderImpl;
@@ -30,8 +32,14 @@ std::string waveform_name(Waveform waveform);
 
 inline constexpr int kGriffinLimIterations = 32;
 
+// The unit vocoder `name` from the store (loaded once).
+std::shared_ptr<models::UnitVocoderImpl> unit_vocoder(models::ModelStore& store, const std::string& name);
+
 // A unit sequence's waveform [N] at the vocoder's sample rate.
 torch::Tensor vocode(models::UnitVocoderImpl& vocoder, const std::vector<int64_t>& units, Waveform waveform, uint64_t seed);
+
+// Mono samples through their own log-mel (and pitch) and the waveform stage, without units.
+torch::Tensor analysis_synthesis(const models::LogMelConfig& features, const torch::Tensor& samples, Waveform waveform, uint64_t seed);
 
 // The 50 Hz unit sequence of mono samples at the codebook's rate.
 std::vector<int64_t> encode_units(models::SpeechUnitsImpl& units, const torch::Tensor& samples);
@@ -42,6 +50,9 @@ struct ResynthParams {
   std::string units = "speech_units";
   std::string vocoder = "unit_vocoder";
   Waveform waveform = Waveform::SourceFilter;
+  // Skip the units: the recording's own log-mel and pitch straight to the waveform stage (what the
+  // waveform stage alone loses: the ceiling of resynthesis).
+  bool from_mel = false;
   uint64_t seed = 0;
   bool overwrite = false;
   void validate() const;  // UsageError naming the flag

@@ -5,6 +5,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "media_io/audio.h"
+#include "media_io/media_kind.h"
 #include "models/model_store.h"
 
 namespace jl::speech {
@@ -35,17 +36,42 @@ std::vector<models::UnitRun> parse_unit_runs(const std::string& text) {
   return runs;
 }
 
+std::shared_ptr<models::SpeechUnitsImpl> speech_codebook(models::ModelStore& store, const std::string& name) {
+  return store.get<models::SpeechUnitsImpl>(name, [](const std::filesystem::path& path) { return models::load_speech_units(path).ptr(); });
+}
+
+void check_speech_output(const std::filesystem::path& path) {
+  if (!media::is_audio_extension(media::lower_extension(path)))
+    throw UsageError("-o " + path.string() + ": write .wav, .flac, .ogg or .mp3");
+}
+
 torch::Tensor read_mono_samples(const std::filesystem::path& path, int sample_rate) {
   media::Audio audio = media::read_audio(path, sample_rate, 1);
   if (audio.samples.empty()) throw Error(path.string() + ": has no audio samples");
   return torch::from_blob(audio.samples.data(), {int64_t(audio.samples.size())}, torch::kFloat).clone();
 }
 
+void write_speech(const std::filesystem::path& path, const torch::Tensor& samples, int sample_rate, const nlohmann::json& comment,
+                  bool overwrite) {
+  const torch::Tensor s = samples.to(torch::kFloat).contiguous();
+  media::Audio audio;
+  audio.sample_rate = sample_rate;
+  audio.channels = 1;
+  audio.samples.assign(s.data_ptr<float>(), s.data_ptr<float>() + s.numel());
+  // Speech at full scale would clip where the source's peaks line up.
+  const float peak = s.numel() ? s.abs().max().item<float>() : 0.f;
+  if (peak > 0.99f)
+    for (float& x : audio.samples) x *= 0.99f / peak;
+  media::AudioWriteOptions options;
+  options.overwrite = overwrite;
+  options.metadata = {{"comment", comment.dump()}};
+  media::write_audio(path, audio, options);
+}
+
 nlohmann::json speech_units(const SpeechUnitsParams& p, models::ModelStore& store) {
   p.validate();
   check_can_write(p.output, p.overwrite);
-  const auto units = store.get<models::SpeechUnitsImpl>(
-      p.model, [](const std::filesystem::path& path) { return models::load_speech_units(path).ptr(); });
+  const auto units = speech_codebook(store, p.model);
   const torch::Tensor samples = read_mono_samples(p.input, units->config.features.sample_rate);
   torch::NoGradGuard no_grad;
   const torch::Tensor ids = units->encode(samples);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -27,9 +28,20 @@ struct SpeechUnitsParams {
 std::string format_unit_runs(const std::vector<models::UnitRun>& runs);
 std::vector<models::UnitRun> parse_unit_runs(const std::string& text);  // jl::Error naming what is wrong
 
+// The unit codebook `name` from the store (loaded once).
+std::shared_ptr<models::SpeechUnitsImpl> speech_codebook(models::ModelStore& store, const std::string& name);
+
+// UsageError unless `path` is an audio file name we write (.wav .flac .ogg .opus .mp3).
+void check_speech_output(const std::filesystem::path& path);
+
 // A recording's samples [N] float, resampled to `sample_rate` and mixed to mono; a jl::Error naming the
 // file when it has no audio samples.
 torch::Tensor read_mono_samples(const std::filesystem::path& path, int sample_rate);
+
+// Writes generated speech (samples [N] at `sample_rate`) to an audio file, atomically, with `comment`
+// (JSON: what made it, and its units) in the comment tag; the peak is kept under full scale.
+void write_speech(const std::filesystem::path& path, const torch::Tensor& samples, int sample_rate, const nlohmann::json& comment,
+                  bool overwrite);
 
 // Writes the units of `input` to `output`; returns {"frames", "runs", "seconds", "units_per_second",
 // "deduplicated_units_per_second"}.

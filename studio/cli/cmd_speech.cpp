@@ -3,6 +3,7 @@
 #include "core/console.h"
 #include "models/model_store.h"
 #include "pipelines/speech/resynth.h"
+#include "pipelines/speech/speak.h"
 #include "pipelines/speech/speech_units.h"
 #include "studio/cli/commands.h"
 
@@ -10,7 +11,7 @@ namespace jl::cli {
 
 Command add_speech_command(CLI::App& parent, const GlobalOptions& global) {
   Command command;
-  command.app = parent.add_subcommand("speech", "Speech as discrete units: a recording to its units, and back to speech");
+  command.app = parent.add_subcommand("speech", "Speech as discrete units: a recording to its units, back to speech, and continued");
   command.app->require_subcommand(1);
 
   auto units = std::make_shared<speech::SpeechUnitsParams>();
@@ -37,6 +38,21 @@ Command add_speech_command(CLI::App& parent, const GlobalOptions& global) {
       ->check(CLI::IsMember({"source-filter", "griffin-lim"}))
       ->capture_default_str();
   r->add_option("--seed", resynth->params.seed, "Seed of the source's noise")->capture_default_str();
+  r->add_flag("--from-mel", resynth->params.from_mel,
+              "Skip the units: the recording's own mel (and pitch) through the waveform stage, to hear what that stage alone loses");
+
+  auto continuation = std::make_shared<speech::ContinueParams>();
+  CLI::App* c = command.app->add_subcommand(
+      "continue", "Continue a recording: its speech units, then more from the unit language model, spoken as one (the units go in "
+                  "the output's comment tag)");
+  c->add_option("input", continuation->input, "The prompt recording (any audio or video FFmpeg reads)")->required();
+  c->add_option("-o,--output", continuation->output, "The audio to write (.wav .flac .ogg .mp3): the prompt, then its continuation")->required();
+  c->add_option("--seconds", continuation->seconds, "Seconds of speech after the prompt")->capture_default_str();
+  c->add_option("--seed", continuation->seed, "Seed of the units' sampling and the vocoder's noise")->capture_default_str();
+  c->add_option("--model", continuation->model, "The unit language model (jielong train unit-lm, or a tts model)")->capture_default_str();
+  c->add_option("--units", continuation->units, "The unit codebook checkpoint")->capture_default_str();
+  c->add_option("--vocoder", continuation->vocoder, "The unit vocoder checkpoint")->capture_default_str();
+  add_unit_sampling_options(*c, continuation->options);
 
   command.run = [=, &global] {
     models::ModelStore store(global.models_dir);
@@ -46,6 +62,16 @@ Command add_speech_command(CLI::App& parent, const GlobalOptions& global) {
       emit_result(result);
       say("wrote " + std::to_string(result.at("runs").get<size_t>()) + " unit runs (" + std::to_string(result.at("frames").get<size_t>()) +
           " frames, " + std::to_string(result.at("seconds").get<double>()).substr(0, 5) + " s) to " + units->output.string());
+      return;
+    }
+    if (c->parsed()) {
+      speech::ContinueParams params = *continuation;
+      params.overwrite = global.overwrite;
+      const nlohmann::json result = speech::continue_speech(params, store, progress_callbacks("speech continue"));
+      emit_result(result);
+      say("wrote " + params.output.string() + " (" + std::to_string(result.at("prompt_seconds").get<double>()).substr(0, 4) +
+          " s of prompt, then " + std::to_string(result.at("seconds").get<double>() - result.at("prompt_seconds").get<double>()).substr(0, 4) +
+          " s more)");
       return;
     }
     speech::ResynthParams params = resynth->params;

@@ -16,6 +16,10 @@ struct ConvertParams;
 struct UpscaleParams;
 }
 
+namespace jl::speech {
+struct UnitSampling;
+}
+
 namespace jl::cli {
 
 // Flags every subcommand accepts (before or after the subcommand name).
@@ -59,6 +63,9 @@ Command add_interpolate_command(CLI::App& parent, const GlobalOptions& global);
 Command add_eval_interpolate_command(CLI::App& parent, const GlobalOptions& global);
 Command add_eval_speech_command(CLI::App& parent, const GlobalOptions& global);
 Command add_speech_command(CLI::App& parent, const GlobalOptions& global);
+Command add_speak_command(CLI::App& parent, const GlobalOptions& global);
+// The sampling flags of speech generation (speak, speech continue).
+void add_unit_sampling_options(CLI::App& app, speech::UnitSampling& options);
 
 // The flags of `jielong convert` bound to `params` (the positional inputs land in `inputs`); the
 // command and a batch job's convert task both register them with this.

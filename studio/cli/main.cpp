@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
       add_eval_interpolate_command(app, global),
       add_eval_speech_command(app, global),
       add_speech_command(app, global),
+      add_speak_command(app, global),
       add_watermark_command(app, global),
       add_holdout_command(app, global),
       add_train_command(app, global),
