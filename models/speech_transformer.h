@@ -25,8 +25,8 @@ struct SpeechTransformerConfig {
   int tokens = 41;       // text tokens; id `tokens` is "no text"
   int max_tokens = 200;  // text tokens a sentence may have
   int dim = 192;
-  int layers = 6;
-  int heads = 6;
+  int layers = 4;
+  int heads = 4;
   int mlp_ratio = 4;
   void validate() const;
   int64_t bos() const { return units; }

@@ -131,7 +131,7 @@ TEST_CASE("unit vocoder: its float gradients agree with float64", "[speech]") {
   }
 }
 
-TEST_CASE("train vocoder and speech resynth on a folder of buzzes", "[speech][cli]") {
+TEST_CASE("speech end to end on a folder of buzzes: train vocoder and tts then resynth and speak and continue", "[speech][cli]") {
   test::TempDir dir;
   const fs::path data = dir / "speech";
   fs::create_directories(data / "wav");
@@ -140,11 +140,12 @@ TEST_CASE("train vocoder and speech resynth on a folder of buzzes", "[speech][cl
   for (int i = 0; i < 4; ++i) {
     const std::string name = std::to_string(i) + ".wav";
     write_wav(data / "wav" / name, torch::cat({voice(120 + 10 * i, 200, 1.5), 0.01 * torch::randn({kRate}), voice(220, 150, 1.0)}));
-    train += "wav/" + name + "\tbuzz\tclip " + std::to_string(i) + "\n";
+    const char* texts[] = {"a red circle", "the blue square", "a small green triangle", "one big star"};
+    train += "wav/" + name + "\thts\t" + texts[i] + "\n";
   }
   write_wav(data / "holdout" / "0.wav", voice(130, 190, 2.0));
   test::write_text_file(data / "train.tsv", train);
-  test::write_text_file(data / "holdout.tsv", "holdout/0.wav\tbuzz\tthe held out clip\n");
+  test::write_text_file(data / "holdout.tsv", "holdout/0.wav\thts\tthe held out clip\n");
 
   std::string out;
   const std::string units = (dir / "units.safetensors").string(), vocoder = (dir / "vocoder.safetensors").string();
@@ -196,4 +197,32 @@ TEST_CASE("train vocoder and speech resynth on a folder of buzzes", "[speech][cl
   CHECK_THAT(out, Contains("another codebook"));
   CHECK(test::run_jielong("speech resynth " + input + " -o " + (dir / "e.txt").string() + flags, &out) != 0);
   CHECK_FALSE(fs::exists(dir / "e.txt"));
+
+  // Text to speech and continuation with a tiny speech transformer: the sizes asked for, the same
+  // bytes for the same seed, the units in the comment tag, and clear errors.
+  const std::string tts = (dir / "tts.safetensors").string();
+  const int tts_trained = test::run_jielong("--json train tts -o " + tts + " --run-dir " + (dir / "tts_run").string() + " --units " + units +
+                                                " --speech-data " + data.string() + " --steps 20 --batch 2 --eval-count 1" +
+                                                " --model-config '{\"dim\": 32, \"layers\": 1, \"heads\": 2}'",
+                                            &out);
+  INFO(out);
+  REQUIRE(tts_trained == 0);
+  CHECK(test::last_json(out).at("eval").at("clips").get<int>() == 1);
+  const std::string models = " --model " + tts + " --vocoder " + vocoder;
+  REQUIRE(test::run_jielong("speak --text \"A red circle.\" -o " + (dir / "s1.wav").string() + models + " --seed 4", &out) == 0);
+  REQUIRE(test::run_jielong("speak --text \"A red circle.\" -o " + (dir / "s2.wav").string() + models + " --seed 4", &out) == 0);
+  CHECK(test::read_text_file(dir / "s1.wav") == test::read_text_file(dir / "s2.wav"));
+  const nlohmann::json said = nlohmann::json::parse(media::probe_audio(dir / "s1.wav").metadata.at("comment"));
+  CHECK(said.at("text") == "A red circle.");
+  CHECK_FALSE(speech::parse_unit_runs(said.at("units").get<std::string>()).empty());
+  CHECK(test::run_jielong("speak --text \"I have 3 cats\" -o " + (dir / "s3.wav").string() + models, &out) == 1);
+  CHECK_THAT(out, Contains("'3'"));
+  CHECK_FALSE(fs::exists(dir / "s3.wav"));
+  CHECK(test::run_jielong("speak --text \"a red circle\" -o " + (dir / "s3.wav").string() + " --model " + tts, &out) == 1);
+  CHECK_THAT(out, Contains("different sizes"));  // the shipped vocoder speaks another codebook
+
+  REQUIRE(test::run_jielong("speech continue " + input + " --seconds 1 -o " + (dir / "c.wav").string() + models + " --units " + units, &out) == 0);
+  CHECK(media::read_audio(dir / "c.wav").seconds() == Approx(3.0).margin(0.05));  // the 2 s prompt, then 1 s
+  CHECK(test::run_jielong("speech continue " + input + " --seconds 0 -o " + (dir / "c2.wav").string() + models + " --units " + units, &out) != 0);
+  CHECK_FALSE(fs::exists(dir / "c2.wav"));
 }
