@@ -20,8 +20,8 @@ packages=(
   festival festvox-us-slt-hts festvox-kallpc16k flite libpocketsphinx-dev pocketsphinx-en-us
   # GUI
   libimgui-dev libglfw3-dev libgl-dev
-  # command line, JSON, tests
-  libcli11-dev nlohmann-json3-dev catch2
+  # command line, JSON, tests; bc and jq for the benchmark scripts' arithmetic and JSON
+  libcli11-dev nlohmann-json3-dev catch2 bc jq
 )
 
 # npm fetches the UpscalerJS models (scripts/fetch-upscalerjs.sh); Debian's npm only where none is installed.

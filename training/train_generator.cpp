@@ -10,6 +10,7 @@
 #include "models/model_store.h"
 #include "models/runtime.h"
 #include "pipelines/tokens/generate.h"
+#include "pipelines/text_condition.h"
 #include "pipelines/tokens/generator_models.h"
 #include "training/generator_training.h"
 #include "training/trainers.h"

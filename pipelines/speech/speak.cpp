@@ -22,49 +22,69 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// Samples units until there are `total`, after the given ones, with the KV cache; the text and every
-// frame's alignment are fixed before. Frame i reads unit i - 1 ([BOS] for the first) and predicts unit i.
-std::vector<int64_t> decode_units(models::SpeechTransformerImpl& model, const torch::Tensor& text, models::KVCache& cache,
-                                  const models::FrameAlignment& alignment, std::vector<int64_t> units, int64_t total,
-                                  const UnitSampling& options, at::Generator& generator, const Callbacks& callbacks) {
-  torch::NoGradGuard no_grad;
-  std::vector<at::Generator> generators{generator};
-  const auto run = [&](int64_t first, int64_t n) {  // frames [first, first + n): the logits of the last
-    std::vector<int64_t> previous;
-    for (int64_t i = first; i < first + n; ++i) previous.push_back(i == 0 ? model.config.bos() : units[size_t(i - 1)]);
-    const models::FrameAlignment slice{alignment.token_index.narrow(1, first, n), alignment.progress.narrow(1, first, n)};
-    const torch::Tensor logits = model.decode(cache, text, torch::tensor(previous, torch::kLong).unsqueeze(0), slice);
-    return logits.select(1, n - 1);
-  };
-  torch::Tensor logits = run(0, int64_t(units.size()) + 1);  // the given units in one pass
-  while (true) {
-    units.push_back(tokens::draw(tokens::token_probabilities(logits, options.sampling), generators)[0].item<int64_t>());
-    callbacks.report(int64_t(units.size()), total);
-    callbacks.throw_if_cancelled();
-    if (int64_t(units.size()) >= total) break;
-    logits = run(int64_t(units.size()), 1);
+// The speech transformer as the token decoders see it (pipelines/tokens/causal_decoder.h): one
+// sequence of `frames` units, the text and every frame's alignment fixed before decoding.
+class SpeechDecoder : public tokens::CausalDecoder {
+ public:
+  SpeechDecoder(models::SpeechTransformerImpl& model, torch::Tensor text, models::FrameAlignment alignment)
+      : model_(model), text_(std::move(text)), alignment_(std::move(alignment)) {}
+
+  int64_t batch() const override { return 1; }
+  int64_t length() const override { return alignment_.token_index.size(1); }
+  int64_t bos() const override { return model_.config.bos(); }
+  torch::Tensor decode(const torch::Tensor& inputs) override {
+    if (!cache_.capacity()) restart();
+    const int64_t first = decoded(), n = inputs.size(1);
+    return model_.decode(cache_, text_, inputs, {alignment_.token_index.narrow(1, first, n), alignment_.progress.narrow(1, first, n)});
   }
-  return units;
+  int64_t decoded() const override { return cache_.capacity() ? model_.decoded(cache_, text_.size(1)) : 0; }
+  void rollback(int64_t positions) override {
+    if (cache_.capacity() && positions < decoded()) cache_.length = text_.size(1) + std::max<int64_t>(0, positions);
+  }
+  void restart() override { cache_ = model_.start(text_, torch::zeros_like(text_, torch::kBool), length(), nullptr); }
+
+ private:
+  models::SpeechTransformerImpl& model_;
+  torch::Tensor text_;
+  models::FrameAlignment alignment_;
+  models::KVCache cache_;
+};
+
+// Plain or (with a draft) speculative decoding of the whole sequence after the given units.
+std::vector<int64_t> decode_units(SpeechDecoder& target, SpeechDecoder* draft, const std::vector<int64_t>& given,
+                                  const UnitSampling& options, at::Generator& generator, const Callbacks& callbacks,
+                                  tokens::DecodeStats* stats) {
+  torch::NoGradGuard no_grad;
+  tokens::DecodeOptions decode;
+  decode.sampling = options.sampling;
+  tokens::DecodeStats own;
+  const torch::Tensor prompt = given.empty() ? torch::Tensor() : torch::tensor(given, torch::kLong).unsqueeze(0);
+  std::vector<at::Generator> generators{generator};
+  const torch::Tensor units = draft ? tokens::decode_speculative(target, *draft, options.gamma, decode, generator, callbacks, stats ? *stats : own, prompt)
+                                    : tokens::decode_autoregressive(target, decode, generators, callbacks, stats ? *stats : own, prompt);
+  const torch::Tensor row = units[0].contiguous();
+  return {row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + row.numel()};
 }
 
 }  // namespace
 
-std::vector<int64_t> text_to_units(models::SpeechTransformerImpl& model, const std::vector<int>& tokens, const UnitSampling& options,
-                                   at::Generator& generator, const Callbacks& callbacks) {
-  if (tokens.empty()) throw Error("speak: nothing to say");
+std::vector<int64_t> text_to_units(models::SpeechTransformerImpl& model, const std::vector<int>& text_tokens, const UnitSampling& options,
+                                   at::Generator& generator, const Callbacks& callbacks, models::SpeechTransformerImpl* draft,
+                                   tokens::DecodeStats* stats) {
+  if (text_tokens.empty()) throw Error("speak: nothing to say");
   if (!(options.speed >= 0.25 && options.speed <= 4)) throw UsageError("--speed must be in 0.25..4");
   torch::NoGradGuard no_grad;
-  const torch::Tensor text = torch::tensor(std::vector<int64_t>(tokens.begin(), tokens.end()), torch::kLong).unsqueeze(0);
-  const torch::Tensor padding = torch::zeros_like(text, torch::kBool);
-  // The durations first (the cache's room depends on them): a phoneme takes at least a frame.
+  const torch::Tensor text = torch::tensor(std::vector<int64_t>(text_tokens.begin(), text_tokens.end()), torch::kLong).unsqueeze(0);
+  // The durations first (the sequence's length depends on them): a phoneme takes at least a frame.
   torch::Tensor log_durations;
-  model.start(text, padding, 0, &log_durations);
+  model.start(text, torch::zeros_like(text, torch::kBool), 0, &log_durations);
   torch::Tensor durations = (torch::expm1(log_durations.clamp_min(0)) / options.speed).round().to(torch::kLong);
-  for (size_t i = 0; i < tokens.size(); ++i)
-    if (tokens[i] < Lexicon::kPhonemes) durations[0][int64_t(i)].clamp_min_(1);
-  const int64_t total = durations.sum().item<int64_t>();
-  models::KVCache cache = model.start(text, padding, total, nullptr);
-  return decode_units(model, text, cache, models::align_frames(durations, total), {}, total, options, generator, callbacks);
+  for (size_t i = 0; i < text_tokens.size(); ++i)
+    if (text_tokens[i] < Lexicon::kPhonemes) durations[0][int64_t(i)].clamp_min_(1);
+  const models::FrameAlignment alignment = models::align_frames(durations, durations.sum().item<int64_t>());
+  SpeechDecoder target(model, text, alignment);
+  std::unique_ptr<SpeechDecoder> draft_decoder = draft ? std::make_unique<SpeechDecoder>(*draft, text, alignment) : nullptr;
+  return decode_units(target, draft_decoder.get(), {}, options, generator, callbacks, stats);
 }
 
 std::vector<int64_t> continue_units(models::SpeechTransformerImpl& model, const std::vector<int64_t>& prompt, int64_t frames,
@@ -72,12 +92,10 @@ std::vector<int64_t> continue_units(models::SpeechTransformerImpl& model, const 
   if (frames < 1) throw UsageError("speech continue: --seconds must give at least one frame");
   for (const int64_t u : prompt)
     if (u < 0 || u >= model.config.units) throw Error("speech continue: the prompt's units are not of this model's codebook");
-  torch::NoGradGuard no_grad;
-  const torch::Tensor text = torch::full({1, 1}, model.config.no_text(), torch::kLong);
   const int64_t total = int64_t(prompt.size()) + frames;
-  models::KVCache cache = model.start(text, torch::zeros({1, 1}, torch::kBool), total, nullptr);
-  const models::FrameAlignment none{torch::full({1, total}, -1, torch::kLong), torch::zeros({1, total}, torch::kLong)};
-  return decode_units(model, text, cache, none, prompt, total, options, generator, callbacks);
+  SpeechDecoder target(model, torch::full({1, 1}, model.config.no_text(), torch::kLong),
+                       {torch::full({1, total}, -1, torch::kLong), torch::zeros({1, total}, torch::kLong)});
+  return decode_units(target, nullptr, prompt, options, generator, callbacks, nullptr);
 }
 
 namespace {
@@ -121,10 +139,22 @@ nlohmann::json speak(const SpeakParams& p, models::ModelStore& store, const Call
   const auto vocoder = unit_vocoder(store, p.vocoder);
   check_same_codebook(*model, *vocoder, p.model);
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(p.seed);
-  const std::vector<int64_t> units = text_to_units(*model, tokens, p.options, generator, callbacks);
-  return write_generated(units, *vocoder, p.output,
-                         {{"generator", "jielong speak"}, {"text", p.text}, {"model", p.model}, {"vocoder", p.vocoder}}, p.seed,
-                         p.overwrite, start);
+  std::shared_ptr<models::SpeechTransformerImpl> draft;
+  if (!p.draft.empty()) {
+    draft = speech_model(store, p.draft);
+    if (draft->config.units != model->config.units || draft->config.tokens != model->config.tokens)
+      throw Error("speak: the draft " + p.draft + " speaks another codebook or lexicon than " + p.model);
+  }
+  tokens::DecodeStats stats;
+  const std::vector<int64_t> units = text_to_units(*model, tokens, p.options, generator, callbacks, draft.get(), &stats);
+  nlohmann::json result = write_generated(
+      units, *vocoder, p.output, {{"generator", "jielong speak"}, {"text", p.text}, {"model", p.model}, {"vocoder", p.vocoder}}, p.seed,
+      p.overwrite, start);
+  if (draft) {
+    result["acceptance_rate"] = stats.acceptance_rate();
+    result["target_passes"] = stats.target_passes;
+  }
+  return result;
 }
 
 void ContinueParams::validate() const {

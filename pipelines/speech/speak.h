@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "pipelines/callbacks.h"
+#include "pipelines/tokens/autoregressive.h"
 #include "pipelines/tokens/sampling.h"
 
 namespace jl::models {
@@ -26,11 +27,15 @@ namespace jl::speech {
 struct UnitSampling {
   tokens::SamplingOptions sampling{0.8, 0, 0.95};  // temperature, top-k, top-p
   double speed = 1.0;                              // durations are divided by it
+  int gamma = 4;                                   // units a draft model proposes at a time
 };
 
-// The 50 Hz units of a text's tokens (pipelines/speech/lexicon.h).
-std::vector<int64_t> text_to_units(models::SpeechTransformerImpl& model, const std::vector<int>& tokens,
-                                   const UnitSampling& options, at::Generator& generator, const Callbacks& callbacks = {});
+// The 50 Hz units of a text's tokens (pipelines/speech/lexicon.h). With a draft model (a smaller
+// speech transformer of the same codebook), speculative decoding: the units follow `model`'s
+// distribution exactly (pipelines/tokens/autoregressive.h); `stats` counts proposals and acceptances.
+std::vector<int64_t> text_to_units(models::SpeechTransformerImpl& model, const std::vector<int>& text_tokens,
+                                   const UnitSampling& options, at::Generator& generator, const Callbacks& callbacks = {},
+                                   models::SpeechTransformerImpl* draft = nullptr, tokens::DecodeStats* stats = nullptr);
 
 // `prompt` (50 Hz units) followed by `frames` more, without text.
 std::vector<int64_t> continue_units(models::SpeechTransformerImpl& model, const std::vector<int64_t>& prompt, int64_t frames,
@@ -40,6 +45,7 @@ struct SpeakParams {
   std::string text;
   std::filesystem::path output;     // .wav .flac .ogg .mp3
   std::string model = "tts";        // a speech transformer trained by `jielong train tts`
+  std::string draft;                // a smaller one for speculative decoding (empty: none)
   std::string vocoder = "unit_vocoder";
   UnitSampling options;
   uint64_t seed = 0;
@@ -48,7 +54,8 @@ struct SpeakParams {
 };
 
 // Speaks `text` into `output` (its units in the comment tag). Returns {"output", "seconds", "frames",
-// "units", "real_time_factor"} (seconds of work per second of speech, model loading included).
+// "real_time_factor"} (seconds of work per second of speech, model loading included), and with a
+// draft "acceptance_rate" and "target_passes".
 nlohmann::json speak(const SpeakParams& params, models::ModelStore& store, const Callbacks& callbacks = {});
 
 struct ContinueParams {

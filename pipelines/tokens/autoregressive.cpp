@@ -1,6 +1,7 @@
 #include "pipelines/tokens/autoregressive.h"
 
 #include "core/error.h"
+#include "pipelines/watermark.h"
 
 namespace jl::tokens {
 
@@ -16,13 +17,23 @@ torch::Tensor inputs_for(const torch::Tensor& tokens, int64_t from, int64_t to, 
 }
 
 // Logits [B, to - from, V] of positions [from, to), feeding the model whatever inputs it lacks.
-torch::Tensor logits_of(GuidedTransformer& model, const torch::Tensor& tokens, int64_t from, int64_t to) {
+torch::Tensor logits_of(CausalDecoder& model, const torch::Tensor& tokens, int64_t from, int64_t to) {
   model.rollback(from);
   if (model.decoded() < from) {  // catch up on positions accepted since this model last ran
     const int64_t start = model.decoded();
-    model.decode(inputs_for(tokens, start, from, model.config().special_token()));
+    model.decode(inputs_for(tokens, start, from, model.bos()));
   }
-  return model.decode(inputs_for(tokens, from, to, model.config().special_token()));
+  return model.decode(inputs_for(tokens, from, to, model.bos()));
+}
+
+// The sequence to fill: zeros, with the given tokens first.
+torch::Tensor start_tokens(const CausalDecoder& model, const torch::Tensor& given) {
+  torch::Tensor tokens = torch::zeros({model.batch(), model.length()}, torch::kLong);
+  if (!given.defined() || given.size(1) == 0) return tokens;
+  if (given.size(0) != model.batch() || given.size(1) >= model.length())
+    throw Error("decoding: the given tokens must be fewer than the sequence, one row per sequence");
+  tokens.narrow(1, 0, given.size(1)).copy_(given);
+  return tokens;
 }
 
 }  // namespace
@@ -42,12 +53,11 @@ torch::Tensor next_token_probabilities(torch::Tensor logits, const torch::Tensor
   return token_probabilities(logits, options.sampling);
 }
 
-torch::Tensor decode_autoregressive(GuidedTransformer& model, const DecodeOptions& options,
-                                    std::vector<at::Generator>& generators, const Callbacks& callbacks,
-                                    DecodeStats& stats) {
-  const int64_t n = model.config().image_tokens(), batch = model.batch();
-  torch::Tensor tokens = torch::zeros({batch, n}, torch::kLong);
-  for (int64_t p = 0; p < n; ++p) {
+torch::Tensor decode_autoregressive(CausalDecoder& model, const DecodeOptions& options, std::vector<at::Generator>& generators,
+                                    const Callbacks& callbacks, DecodeStats& stats, const torch::Tensor& given) {
+  const int64_t n = model.length();
+  torch::Tensor tokens = start_tokens(model, given);
+  for (int64_t p = given.defined() ? given.size(1) : 0; p < n; ++p) {
     if (!options.kv_cache) model.restart();  // the baseline: the prefix is recomputed for every token
     const torch::Tensor logits = logits_of(model, tokens, p, p + 1).select(1, 0);
     ++stats.target_passes;
@@ -59,17 +69,17 @@ torch::Tensor decode_autoregressive(GuidedTransformer& model, const DecodeOption
   return tokens;
 }
 
-torch::Tensor decode_speculative(GuidedTransformer& target, GuidedTransformer& draft, int gamma,
-                                 const DecodeOptions& options, at::Generator& generator, const Callbacks& callbacks,
-                                 DecodeStats& stats) {
-  if (target.batch() != 1 || draft.batch() != 1) throw Error("speculative decoding runs one image at a time");
+torch::Tensor decode_speculative(CausalDecoder& target, CausalDecoder& draft, int gamma, const DecodeOptions& options,
+                                 at::Generator& generator, const Callbacks& callbacks, DecodeStats& stats, const torch::Tensor& given) {
+  if (target.batch() != 1 || draft.batch() != 1) throw Error("speculative decoding runs one sequence at a time");
   if (gamma < 1) throw Error("speculative decoding needs gamma >= 1");
-  const int64_t n = target.config().image_tokens();
-  torch::Tensor tokens = torch::zeros({1, n}, torch::kLong);
+  if (draft.length() != target.length()) throw Error("speculative decoding: the draft and the target decode sequences of different lengths");
+  const int64_t n = target.length();
+  torch::Tensor tokens = start_tokens(target, given);
   std::vector<at::Generator> one{generator};
   auto previous_of = [&](int64_t p) { return p > 0 ? tokens.select(1, p - 1) : torch::Tensor(); };
 
-  int64_t done = 0;  // tokens committed
+  int64_t done = given.defined() ? given.size(1) : 0;  // tokens committed
   while (done < n) {
     const int64_t g = std::min<int64_t>(gamma, n - done);
     // The draft proposes g tokens, one pass each; its distributions are kept for the verdict.

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "pipelines/callbacks.h"
-#include "pipelines/tokens/guided_transformer.h"
+#include "pipelines/tokens/causal_decoder.h"
 #include "pipelines/tokens/sampling.h"
 #include "pipelines/watermark.h"
 
@@ -42,14 +42,14 @@ struct DecodeStats {
 torch::Tensor next_token_probabilities(torch::Tensor logits, const torch::Tensor& previous, int64_t position,
                                        const DecodeOptions& options);
 
-// Plain decoding of all grid*grid tokens for every row: [B, N] int64. generators: one per row.
-torch::Tensor decode_autoregressive(GuidedTransformer& model, const DecodeOptions& options,
-                                    std::vector<at::Generator>& generators, const Callbacks& callbacks,
-                                    DecodeStats& stats);
+// Plain decoding of all model.length() tokens for every row: [B, N] int64. generators: one per row.
+// `given` [B, k] (optional): the first k tokens, kept as they are (a prompt to continue).
+torch::Tensor decode_autoregressive(CausalDecoder& model, const DecodeOptions& options, std::vector<at::Generator>& generators,
+                                    const Callbacks& callbacks, DecodeStats& stats, const torch::Tensor& given = {});
 
-// Speculative decoding of one image (target and draft built for batch 1): [1, N] int64.
-torch::Tensor decode_speculative(GuidedTransformer& target, GuidedTransformer& draft, int gamma,
-                                 const DecodeOptions& options, at::Generator& generator, const Callbacks& callbacks,
-                                 DecodeStats& stats);
+// Speculative decoding of one sequence (target and draft built for batch 1): [1, N] int64.
+torch::Tensor decode_speculative(CausalDecoder& target, CausalDecoder& draft, int gamma, const DecodeOptions& options,
+                                 at::Generator& generator, const Callbacks& callbacks, DecodeStats& stats,
+                                 const torch::Tensor& given = {});
 
 }  // namespace jl::tokens

@@ -12,6 +12,8 @@
 
 #include "models/model_store.h"
 #include "models/patch_tokenizer.h"
+#include "models/text_encoder.h"
+#include "models/token_transformer.h"
 #include "pipelines/tokens/autoregressive.h"
 #include "pipelines/txt2img.h"
 

@@ -6,27 +6,29 @@
 #include <torch/torch.h>
 
 #include "pipelines/text_condition.h"
+#include "pipelines/tokens/causal_decoder.h"
 #include "models/token_transformer.h"
 
 namespace jl::tokens {
 
-class GuidedTransformer {
+class GuidedTransformer : public CausalDecoder {
  public:
   GuidedTransformer(models::TokenTransformerImpl& model, const Condition& cond, const Condition& uncond, double scale);
 
-  int64_t batch() const { return batch_; }
+  int64_t batch() const override { return batch_; }
+  int64_t length() const override { return model_.config.image_tokens(); }
+  int64_t bos() const override { return model_.config.special_token(); }
   const models::TokenTransformerConfig& config() const { return model_.config; }
 
   // All positions at once: [B, N] -> guided logits [B, N, V].
   torch::Tensor logits(const torch::Tensor& tokens);
 
   // Causal decoding with a KV cache: inputs [B, n] at the next n positions -> guided logits [B, n, V].
-  torch::Tensor decode(const torch::Tensor& inputs);
-  int64_t decoded() const { return cache_.capacity() ? model_.decoded(cache_) : 0; }
-  // Forget every position from `positions` on (speculative decoding's rollback).
-  void rollback(int64_t positions);
+  torch::Tensor decode(const torch::Tensor& inputs) override;
+  int64_t decoded() const override { return cache_.capacity() ? model_.decoded(cache_) : 0; }
+  void rollback(int64_t positions) override;
   // Start over with an empty cache (the prompt prefix is run again).
-  void restart();
+  void restart() override;
 
  private:
   torch::Tensor guided(const torch::Tensor& raw) const;

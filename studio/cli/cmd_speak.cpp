@@ -27,6 +27,11 @@ Command add_speak_command(CLI::App& parent, const GlobalOptions& global) {
   command.app->add_option("--speed", params->options.speed, "Speaking rate (durations divided by it), 0.25..4")->capture_default_str();
   command.app->add_option("--model", params->model, "The text-to-speech checkpoint (jielong train tts)")->capture_default_str();
   command.app->add_option("--vocoder", params->vocoder, "The unit vocoder checkpoint (jielong train vocoder)")->capture_default_str();
+  command.app->add_option("--draft", params->draft,
+                          "A smaller speech transformer (same codebook) for speculative decoding: the same speech, fewer passes of --model");
+  command.app->add_option("--gamma", params->options.gamma, "Speculative decoding: units the draft proposes at a time")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   add_unit_sampling_options(*command.app, params->options);
   command.run = [params, &global] {
     speech::SpeakParams p = *params;
@@ -35,7 +40,9 @@ Command add_speak_command(CLI::App& parent, const GlobalOptions& global) {
     const nlohmann::json r = speech::speak(p, store, progress_callbacks("speak"));
     emit_result(r);
     say("wrote " + p.output.string() + " (" + std::to_string(r.at("seconds").get<double>()).substr(0, 5) + " s of speech, real-time factor " +
-        std::to_string(r.at("real_time_factor").get<double>()).substr(0, 5) + ")");
+        std::to_string(r.at("real_time_factor").get<double>()).substr(0, 5) +
+        (r.contains("acceptance_rate") ? ", draft units accepted " + std::to_string(int(100 * r.at("acceptance_rate").get<double>())) + "%" : "") +
+        ")");
   };
   return command;
 }

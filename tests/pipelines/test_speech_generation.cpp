@@ -112,6 +112,17 @@ TEST_CASE("speech transformer: frame alignment, and cached decoding equals the f
   const std::vector<int64_t> said = speech::text_to_units(*model, lexicon.tokens("a red square"), {}, g1);
   CHECK(said == speech::text_to_units(*model, lexicon.tokens("a red square"), {}, g2));
   CHECK(said.size() >= 9);  // at least a frame per phoneme
+  // Speculative decoding with a draft of other weights: greedy, it says exactly what plain greedy does.
+  torch::manual_seed(2);
+  models::SpeechTransformer draft(config);
+  draft->eval();
+  speech::UnitSampling greedy;
+  greedy.sampling.temperature = 0;
+  at::Generator g5 = generator(1), g6 = generator(1);
+  tokens::DecodeStats stats;
+  const std::vector<int64_t> plain = speech::text_to_units(*model, lexicon.tokens("one blue circle"), greedy, g5);
+  CHECK(speech::text_to_units(*model, lexicon.tokens("one blue circle"), greedy, g6, {}, draft.ptr().get(), &stats) == plain);
+  CHECK(stats.proposed > 0);
   at::Generator g3 = generator(4);
   const std::vector<int64_t> more = speech::continue_units(*model, {1, 2, 3}, 20, {}, g3);
   REQUIRE(more.size() == 23);

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Speech resynthesis against Griffin-Lim, judged by pocketsphinx on the held-out sentences of the
+# teacher voice (scripts/fetch-speech-data.sh), all in one run: the teacher's own recordings; each
+# recording through the units and the unit vocoder (its source-filter stage, and Griffin-Lim on its
+# mel); and, to show what the waveform stage alone loses, each recording's own mel (no units) through
+# both stages. Word error rate from `jielong eval-speech`; the real-time factor is `speech resynth`'s
+# own (seconds of work per second of speech, models loaded once per folder).
+#   bench/bench_speech.sh [BUILD_DIR] [COUNT]      COUNT: the first held-out clips (default all 250)
+# JL_THREADS=N sets jielong's --threads.
+set -euo pipefail
+build=${1:-build}
+count=${2:-250}
+jielong="$build/studio/jielong"
+data=$(scripts/fetch-speech-data.sh)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+threads=()
+[ -n "${JL_THREADS:-}" ] && threads=(--threads "$JL_THREADS")
+
+mkdir -p "$work/teacher"
+head -n "$count" "$data/holdout.tsv" | while IFS=$'\t' read -r wav _ _; do cp "$data/$wav" "$work/teacher/"; done
+head -n "$count" "$data/holdout.tsv" | cut -f3 > "$work/texts.txt"
+
+wer() {  # folder: the word error rate in percent
+  "$jielong" "${threads[@]}" --json eval-speech --texts "$work/texts.txt" --inputs "$1" | jq -r 'select(.event == "result") | .wer * 100'
+}
+
+printf '%-44s %7s %6s\n' speech "WER %" RTF
+printf '%-44s %7.1f %6s\n' "teacher (Festival HTS)" "$(wer "$work/teacher")" -
+for variant in "units|source-filter|" "units|griffin-lim|" "own mel|source-filter|--from-mel" "own mel|griffin-lim|--from-mel"; do
+  IFS='|' read -r from waveform flag <<< "$variant"
+  out="$work/out-${waveform}${flag}"
+  rtf=$("$jielong" "${threads[@]}" --json speech resynth "$work/teacher" -o "$out" --waveform "$waveform" $flag |
+        jq -r 'select(.event == "result") | .real_time_factor')
+  printf '%-44s %7.1f %6.3f\n' "resynthesis from $from, $waveform" "$(wer "$out")" "$rtf"
+done
