@@ -5,7 +5,7 @@
 # extracted — and an mp4 -> webm -> mp4 round trip whose frame counts are checked; the clip
 # interpolated to 25 fps. Then ShapeWorld:
 # prompts rendered and judged, and a small captioned dataset; the generators on the shipped models;
-# and the example batch job files. Outputs go to out/demo/ (replaced on every run).
+# a sentence resynthesised from its speech units; and the example batch job files. Outputs go to out/demo/ (replaced on every run).
 set -euo pipefail
 jielong=${1:-build/studio/jielong}
 out=${DEMO_OUT:-out/demo}
@@ -89,6 +89,16 @@ run inpaint --method diffusion --image "$out/txt2img/scene.png" --outpaint 16,16
 run txt2img --method ar --watermark demo-key --prompt "a pink diamond" -o "$out/txt2img/watermarked.png"
 "$jielong" watermark detect "$out/txt2img/watermarked.png" --key demo-key >&2
 "$jielong" watermark detect "$out/txt2img/ar_0.png" --key demo-key >&2
+
+# Speech: a sentence spoken by Festival's HTS voice (the teacher of the speech models), as speech
+# units, and spoken again from its units by the shipped unit vocoder (and by Griffin-Lim on the same
+# mel, the baseline); the units are in each output's comment tag.
+mkdir -p "$out/speech"
+printf '(voice_cmu_us_slt_arctic_hts)\n(set! u (utt.synth (Utterance Text "%s")))\n(utt.wave.resample u 16000)\n(utt.save.wave u "%s" (quote riff))\n' \
+  "A small red circle is to the left of a large blue square." "$out/speech/festival.wav" | festival --pipe
+run speech units "$out/speech/festival.wav" -o "$out/speech/festival_units.txt"
+run speech resynth "$out/speech/festival.wav" -o "$out/speech/resynthesized.wav"
+run speech resynth "$out/speech/festival.wav" --waveform griffin-lim -o "$out/speech/resynthesized_griffin_lim.wav"
 
 # Batch: the example job files (a prompt x seed x method grid, judged; inpainting, outpainting, a
 # sampler x steps grid and a convert as JSON Lines), then the grid again: every item is skipped.
