@@ -72,19 +72,21 @@ torch::Tensor harmonics(const LogMelConfig& c, const torch::Tensor& f0) {
 
 }  // namespace
 
-torch::Tensor bands_to_bins(const LogMelConfig& c, const torch::Tensor& bands) {
+torch::Tensor band_to_bin_weights(const LogMelConfig& c) {
   const torch::Tensor bank = mel_filterbank(c);  // [M, bins]
   torch::Tensor weights = bank.t().contiguous();  // [bins, M]
-  const torch::Tensor covered = weights.sum(1);
+  const torch::Tensor covered = weights.sum(1).contiguous();
   // A bin under no filter (0 Hz, and above f_max) copies the nearest band.
   auto w = weights.accessor<float, 2>();
+  const auto cover = covered.accessor<float, 1>();
   const int64_t bins = weights.size(0), m = weights.size(1);
   const double centre_low = bank[0].argmax().item<int64_t>(), centre_high = bank[m - 1].argmax().item<int64_t>();
   for (int64_t k = 0; k < bins; ++k)
-    if (covered[k].item<float>() <= 0) w[k][std::abs(k - centre_low) < std::abs(k - centre_high) ? 0 : m - 1] = 1;
-  weights = weights / weights.sum(1, true);
-  return torch::matmul(bands, weights.t());
+    if (cover[k] <= 0) w[k][std::abs(k - centre_low) < std::abs(k - centre_high) ? 0 : m - 1] = 1;
+  return (weights / weights.sum(1, true)).t().contiguous();
 }
+
+torch::Tensor bands_to_bins(const LogMelConfig& c, const torch::Tensor& bands) { return torch::matmul(bands, band_to_bin_weights(c)); }
 
 torch::Tensor source_filter(const LogMelConfig& c, const torch::Tensor& log_mel, const torch::Tensor& f0,
                             const torch::Tensor& voicing, uint64_t seed) {
@@ -101,14 +103,14 @@ torch::Tensor source_filter(const LogMelConfig& c, const torch::Tensor& log_mel,
 
   // Each band of the source scaled to the target's energy, the gains spread over the bins. Overlap-add
   // mixes neighbouring frames' corrections, so the result is analysed again and the gains corrected.
-  const torch::Tensor bank = mel_filterbank(c);
+  const torch::Tensor bank = mel_filterbank(c), to_bins = band_to_bin_weights(c);
   const torch::Tensor spectrum = stft(c, source).narrow(1, 0, frames);  // [bins, T]
   const torch::Tensor target = extend(log_mel.to(torch::kFloat), frames).exp();
   torch::Tensor gain = torch::ones({frames, bank.size(1)});
   torch::Tensor out = source;
   for (int pass = 0; pass <= kGainPasses; ++pass) {
     const torch::Tensor heard = torch::matmul(bank, stft(c, out).narrow(1, 0, frames).abs().pow(2)).t();  // [T, M]
-    gain = gain * torch::sqrt(bands_to_bins(c, target / heard.clamp_min(1e-10)));
+    gain = gain * torch::sqrt(torch::matmul(target / heard.clamp_min(1e-10), to_bins));
     out = istft(c, spectrum * gain.t(), length);
   }
   return out.narrow(0, 0, output_length(c, log_mel.size(0)));
@@ -122,9 +124,9 @@ torch::Tensor griffin_lim(const LogMelConfig& c, const torch::Tensor& log_mel, i
   // filter, which smears the peaks of narrow low bands into their neighbours (their log-mel ends up a
   // neper too high on a voice); Richardson-Lucy steps, the same band-by-band correction as
   // source_filter(), sharpen it back until the mel matches.
-  const torch::Tensor bank = mel_filterbank(c), bands = extend(log_mel.to(torch::kFloat), frames).exp();
-  torch::Tensor power = bands_to_bins(c, bands / bank.sum(1));  // [T, bins]
-  for (int i = 0; i < kDeconvolution; ++i) power = power * bands_to_bins(c, bands / torch::matmul(power, bank.t()).clamp_min(1e-10));
+  const torch::Tensor bank = mel_filterbank(c), to_bins = band_to_bin_weights(c), bands = extend(log_mel.to(torch::kFloat), frames).exp();
+  torch::Tensor power = torch::matmul(bands / bank.sum(1), to_bins);  // [T, bins]
+  for (int i = 0; i < kDeconvolution; ++i) power = power * torch::matmul(bands / torch::matmul(power, bank.t()).clamp_min(1e-10), to_bins);
   const torch::Tensor target = torch::sqrt(power).t();  // [bins, T]: the STFT of `length` samples has T frames
 
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);

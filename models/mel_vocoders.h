@@ -16,6 +16,8 @@ namespace jl::models {
 
 // Per-bin values from per-band ones: [T, n_mels] -> [T, n_fft / 2 + 1], each bin the average of the
 // bands over it weighted by their filters (bins under no filter take the nearest band's value).
+// bands_to_bins(c, x) is x times band_to_bin_weights(c) [n_mels, bins] (build it once for many frames).
+torch::Tensor band_to_bin_weights(const LogMelConfig& config);
 torch::Tensor bands_to_bins(const LogMelConfig& config, const torch::Tensor& bands);
 
 // log_mel: [T, n_mels]; f0: [T] Hz, positive everywhere (fill_unvoiced()); voicing: [T] in 0..1.
