@@ -37,6 +37,7 @@ constexpr int kAlignerIterations = 6;
 constexpr double kTextDropout = 0.1;    // tts: clips learnt without their text
 
 struct Example {
+  std::string text;
   std::vector<int> tokens;
   std::vector<int64_t> units;
   std::vector<int> durations;
@@ -51,6 +52,7 @@ std::vector<Example> read_examples(const std::vector<SpeechClip>& clips, int64_t
   for (size_t i = 0; i < clips.size() && int64_t(out.size()) < limit; ++i) {
     if (clips[i].voice != kTeacher) continue;
     Example e;
+    e.text = clips[i].text;
     try {
       e.tokens = lexicon.tokens(clips[i].text);
     } catch (const Error&) {  // a word the lexicon cannot say: this clip is not for learning
@@ -169,28 +171,18 @@ nlohmann::json train_speech(const TrainParams& params, const Callbacks& callback
     } catch (const Error&) {
       return result;
     }
+    if (vocoder->config.units != config.units) return result;  // a vocoder of another codebook cannot say these units
     speech::Recognizer recognizer;
     speech::WordErrors words;
-    const std::vector<SpeechClip> texts = read_speech_index(folder, "holdout.tsv");
-    const speech::Lexicon& lexicon = speech::Lexicon::shared();
-    int spoken = 0;
-    for (size_t i = 0; i < texts.size() && spoken < params.eval_count; ++i) {
-      std::vector<int> tokens_of;
-      try {
-        tokens_of = lexicon.tokens(texts[i].text);
-      } catch (const Error&) {
-        continue;
-      }
+    for (size_t i = 0; i < held_out.size(); ++i) {
       at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(uint64_t(i));
-      const std::vector<int64_t> said = speech::text_to_units(*model, tokens_of, {}, generator);
-      const torch::Tensor audio = speech::vocode(*vocoder, said, speech::Waveform::SourceFilter, i).contiguous();
-      media::Audio a{vocoder->config.features.sample_rate, 1,
-                     {audio.data_ptr<float>(), audio.data_ptr<float>() + audio.numel()}};
-      words += speech::word_errors(speech::normalize_words(texts[i].text), speech::normalize_words(recognizer.transcribe(a)));
-      ++spoken;
+      const std::vector<int64_t> said = speech::text_to_units(*model, held_out[i].tokens, {}, generator);
+      const media::Audio audio = speech::mono_audio(speech::vocode(*vocoder, said, speech::Waveform::SourceFilter, i),
+                                                    vocoder->config.features.sample_rate);
+      words += speech::word_errors(speech::normalize_words(held_out[i].text), speech::normalize_words(recognizer.transcribe(audio)));
     }
     result["wer"] = words.rate();
-    result["sentences_spoken"] = spoken;
+    result["sentences_spoken"] = held_out.size();
     return result;
   };
 

@@ -137,8 +137,7 @@ nlohmann::json train_vocoder(const TrainParams& params, const Callbacks& callbac
       frames += truth.units.size(0);
 
       const std::vector<int64_t> sequence(truth.units.data_ptr<int64_t>(), truth.units.data_ptr<int64_t>() + truth.units.numel());
-      const torch::Tensor speech = speech::vocode(*vocoder, sequence, speech::Waveform::SourceFilter, i).contiguous();
-      media::Audio audio{rate, 1, {speech.data_ptr<float>(), speech.data_ptr<float>() + speech.numel()}};
+      const media::Audio audio = speech::mono_audio(speech::vocode(*vocoder, sequence, speech::Waveform::SourceFilter, i), rate);
       words += speech::word_errors(speech::normalize_words(held_out[i].text), speech::normalize_words(recognizer.transcribe(audio)));
     }
     return {{"wer", words.rate()},

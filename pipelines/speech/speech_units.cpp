@@ -51,15 +51,16 @@ torch::Tensor read_mono_samples(const std::filesystem::path& path, int sample_ra
   return torch::from_blob(audio.samples.data(), {int64_t(audio.samples.size())}, torch::kFloat).clone();
 }
 
+media::Audio mono_audio(const torch::Tensor& samples, int sample_rate) {
+  const torch::Tensor s = samples.to(torch::kFloat).contiguous();
+  return {sample_rate, 1, {s.data_ptr<float>(), s.data_ptr<float>() + s.numel()}};
+}
+
 void write_speech(const std::filesystem::path& path, const torch::Tensor& samples, int sample_rate, const nlohmann::json& comment,
                   bool overwrite) {
-  const torch::Tensor s = samples.to(torch::kFloat).contiguous();
-  media::Audio audio;
-  audio.sample_rate = sample_rate;
-  audio.channels = 1;
-  audio.samples.assign(s.data_ptr<float>(), s.data_ptr<float>() + s.numel());
+  media::Audio audio = mono_audio(samples, sample_rate);
   // Speech at full scale would clip where the source's peaks line up.
-  const float peak = s.numel() ? s.abs().max().item<float>() : 0.f;
+  const float peak = samples.numel() ? samples.abs().max().item<float>() : 0.f;
   if (peak > 0.99f)
     for (float& x : audio.samples) x *= 0.99f / peak;
   media::AudioWriteOptions options;

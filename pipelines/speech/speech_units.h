@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "media_io/audio.h"
 #include "models/speech_units.h"
 
 namespace jl::models {
@@ -37,6 +38,9 @@ void check_speech_output(const std::filesystem::path& path);
 // A recording's samples [N] float, resampled to `sample_rate` and mixed to mono; a jl::Error naming the
 // file when it has no audio samples.
 torch::Tensor read_mono_samples(const std::filesystem::path& path, int sample_rate);
+
+// Mono samples [N] as audio at `sample_rate` (what the recognizer and the audio writer take).
+media::Audio mono_audio(const torch::Tensor& samples, int sample_rate);
 
 // Writes generated speech (samples [N] at `sample_rate`) to an audio file, atomically, with `comment`
 // (JSON: what made it, and its units) in the comment tag; the peak is kept under full scale.
