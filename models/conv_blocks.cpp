@@ -16,6 +16,19 @@ torch::nn::Conv2d conv3x3(int64_t in_channels, int64_t out_channels) {
 
 torch::Tensor float32(const torch::Tensor& x) { return x.to(torch::kFloat); }
 
+namespace {
+
+// A 1x1 convolution as one matrix product over channels-last pixels. libtorch's own 1x1 conv path
+// sums in an order that depends on the thread count (up to 4e-5 apart between 1 and 2 threads), which
+// broke "same seed, same picture" between a one-core Slurm task and a two-core run; the matrix product
+// sums the same way at any thread count.
+torch::Tensor pointwise(const torch::nn::Conv2d& conv, const torch::Tensor& x) {
+  const torch::Tensor y = torch::linear(x.permute({0, 2, 3, 1}), conv->weight.flatten(1), conv->bias);
+  return y.permute({0, 3, 1, 2}).contiguous();  // contiguous: the next convolutions keep their usual layout
+}
+
+}  // namespace
+
 ResBlockImpl::ResBlockImpl(int64_t in_channels, int64_t out_channels, int64_t embedding_dim) {
   norm1 = register_module("norm1", group_norm(in_channels));
   conv1 = register_module("conv1", conv3x3(in_channels, out_channels));
@@ -37,7 +50,7 @@ torch::Tensor ResBlockImpl::forward(const torch::Tensor& x, const torch::Tensor&
     h = h * (1 + scale_shift[0]) + scale_shift[1];
   }
   h = conv2(torch::silu(h));
-  return float32(skip ? skip(x) : x) + h;
+  return float32(skip ? pointwise(skip, x) : x) + h;
 }
 
 }  // namespace jl::models

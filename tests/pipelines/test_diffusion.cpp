@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "media_io/image.h"
 #include "models/model_store.h"
+#include "models/runtime.h"
 #include "pipelines/diffusion/denoise.h"
 #include "pipelines/inpaint.h"
 #include "pipelines/inpaint_eval.h"
@@ -123,6 +124,26 @@ TEST_CASE("diffusion: every sampler is reproducible, and img2img starts from the
   p.init_image = f.dir / "missing.png";
   p.strength = 0.5;
   CHECK_THROWS_AS(txt2img(p, f.store), Error);
+}
+
+TEST_CASE("diffusion denoiser: the same prediction at any thread count", "[pipelines]") {
+  // A one-core Slurm task and a two-core run must draw the same picture from the same seed. At the
+  // shipped model's sizes libtorch's 1x1 convolution summed differently with 1 and 2 threads.
+  const models::UNetDenoiserConfig config;  // the shipped model's sizes, random weights
+  models::UNetDenoiser denoiser(config);
+  test::randomize(*denoiser, 4, 0.05);
+  denoiser->eval();
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(5);
+  const torch::Tensor x = torch::randn({2, config.latent_channels, 16, 16});
+  const torch::Tensor time = torch::tensor({700.0f, 30.0f});
+  const torch::Tensor text = torch::randn({2, config.text_len, config.text_dim});
+  const torch::Tensor padding = torch::zeros({2, config.text_len}, torch::kBool);
+  set_threads(1);
+  const torch::Tensor one = denoiser->forward(x, time, text, padding);
+  set_threads(2);
+  const torch::Tensor two = denoiser->forward(x, time, text, padding);
+  CHECK(torch::equal(one, two));
 }
 
 TEST_CASE("diffusion inpainting keeps every pixel outside the blurred mask", "[pipelines]") {
