@@ -57,18 +57,25 @@ std::vector<CheckpointEntry> ModelStore::list() const {
   return entries;
 }
 
-fs::path ModelStore::find(const std::string& name) const {
+fs::path ModelStore::locate(const std::string& name) const {
   std::error_code ec;
   if (fs::path(name).extension() == ".safetensors" && fs::is_regular_file(name, ec)) return name;
-  std::string searched;
   for (const auto& dir : search_path_) {
     const fs::path candidate = dir / (name + ".safetensors");
     if (fs::is_regular_file(candidate, ec)) return candidate;
-    searched += (searched.empty() ? "" : ", ") + dir.string();
   }
+  return {};
+}
+
+fs::path ModelStore::find(const std::string& name) const {
+  if (fs::path found = locate(name); !found.empty()) return found;
+  std::string searched;
+  for (const auto& dir : search_path_) searched += (searched.empty() ? "" : ", ") + dir.string();
   throw Error("model '" + name + "' not found (looked for " + name + ".safetensors in " + searched +
               "); train it with `jielong train`, or point --models-dir at the folder that has it");
 }
+
+bool ModelStore::contains(const std::string& name) const { return !locate(name).empty(); }
 
 size_t ModelStore::loaded_count() const {
   std::lock_guard<std::mutex> lock(mutex_);

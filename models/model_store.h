@@ -43,6 +43,14 @@ class ModelStore {
 
   // The path of NAME.safetensors (or NAME given as a path). A jl::Error lists the folders searched.
   fs::path find(const std::string& name) const;
+  bool contains(const std::string& name) const;  // find() would succeed
+  // Keeps a model made in memory (a trainer's model under training) under `name`, so that pipelines
+  // asked for that name run it.
+  template <class T>
+  void put(const std::string& name, std::shared_ptr<T> model) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    loaded_[name] = std::move(model);
+  }
 
   // The model of type T loaded from checkpoint `name` by `load`, loaded at most once per store and
   // shared afterwards. Thread-safe.
@@ -66,6 +74,7 @@ class ModelStore {
   size_t loaded_count() const;
 
  private:
+  fs::path locate(const std::string& name) const;  // empty when not found
   std::vector<fs::path> search_path_;
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<void>> loaded_;

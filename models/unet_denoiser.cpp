@@ -31,6 +31,30 @@ void UNetDenoiserConfig::validate() const {
   require(latent_scale > 0, "latent_scale must be positive");
 }
 
+void to_json(nlohmann::json& j, const UNetDenoiserConfig& c) {
+  j = {{"latent_channels", c.latent_channels}, {"latent_size", c.latent_size}, {"channels", c.channels},
+       {"blocks", c.blocks},                   {"self_attention", c.self_attention}, {"heads", c.heads},
+       {"text_dim", c.text_dim},               {"text_len", c.text_len},       {"schedule", c.schedule},
+       {"train_steps", c.train_steps},         {"prediction", c.prediction},   {"latent_scale", c.latent_scale}};
+  if (c.inpainting) j["inpainting"] = true;  // text-to-image configs stay as they were written before it existed
+}
+
+void from_json(const nlohmann::json& j, UNetDenoiserConfig& c) {
+  j.at("latent_channels").get_to(c.latent_channels);
+  j.at("latent_size").get_to(c.latent_size);
+  j.at("channels").get_to(c.channels);
+  j.at("blocks").get_to(c.blocks);
+  j.at("self_attention").get_to(c.self_attention);
+  j.at("heads").get_to(c.heads);
+  j.at("text_dim").get_to(c.text_dim);
+  j.at("text_len").get_to(c.text_len);
+  j.at("schedule").get_to(c.schedule);
+  j.at("train_steps").get_to(c.train_steps);
+  j.at("prediction").get_to(c.prediction);
+  j.at("latent_scale").get_to(c.latent_scale);
+  c.inpainting = j.value("inpainting", false);
+}
+
 bool UNetDenoiserConfig::has_self_attention(size_t level) const {
   return std::find(self_attention.begin(), self_attention.end(), int(level)) != self_attention.end();
 }
@@ -106,6 +130,12 @@ UNetDenoiserImpl::UNetDenoiserImpl(const UNetDenoiserConfig& cfg) : config(cfg) 
   const size_t levels = ch.size();
 
   input = register_module("input", conv3x3(config.latent_channels, ch[0]));
+  if (config.inpainting) {
+    known_input = register_module("known_input", conv3x3(config.latent_channels + 1, ch[0]));
+    torch::NoGradGuard no_grad;
+    known_input->weight.zero_();
+    known_input->bias.zero_();
+  }
   time_mlp = register_module("time_mlp", nn::Sequential(nn::Linear(ch[0], emb), nn::SiLU(), nn::Linear(emb, emb)));
   text_pool = register_module("text_pool", nn::Linear(config.text_dim, emb));
 
@@ -153,7 +183,7 @@ torch::Tensor UNetDenoiserImpl::embed(const torch::Tensor& time, const torch::Te
 }
 
 torch::Tensor UNetDenoiserImpl::forward(const torch::Tensor& x, const torch::Tensor& time, const torch::Tensor& text,
-                                        const torch::Tensor& padding) {
+                                        const torch::Tensor& padding, const torch::Tensor& known) {
   const int64_t d = config.downsample();
   if (x.dim() != 4 || x.size(1) != config.latent_channels || x.size(2) % d || x.size(3) % d)
     throw Error("unet denoiser: expected latents [B, " + std::to_string(config.latent_channels) +
@@ -168,6 +198,16 @@ torch::Tensor UNetDenoiserImpl::forward(const torch::Tensor& x, const torch::Ten
       torch::zeros({padding.size(0), 1, 1, padding.size(1)}).masked_fill(padding.view({padding.size(0), 1, 1, -1}), neg_inf);
 
   torch::Tensor h = input(x);
+  if (known.defined() && !config.inpainting)
+    throw Error("unet denoiser: this is a text-to-image model; it cannot take the known part of a picture");
+  if (config.inpainting) {
+    if (known.defined() && (known.dim() != 4 || known.size(0) != x.size(0) || known.size(1) != config.latent_channels + 1 ||
+                            known.size(2) != x.size(2) || known.size(3) != x.size(3)))
+      throw Error("unet denoiser: expected the known latents and mask [B, " + std::to_string(config.latent_channels + 1) +
+                  ", H, W] beside latents " + c10::str(x.sizes()) + ", got " + c10::str(known.sizes()));
+    // Nothing known (text-to-image with an inpainting model): zero latents, all redrawn.
+    h = h + known_input(known.defined() ? known : torch::zeros({x.size(0), config.latent_channels + 1, x.size(2), x.size(3)}));
+  }
   std::vector<torch::Tensor> skips{h};
   size_t stage = 0;
   for (size_t level = 0; level < config.channels.size(); ++level) {

@@ -35,15 +35,20 @@ struct UNetDenoiserConfig {
   int train_steps = 1000;
   std::string prediction = "v";          // "v" (velocity) or "eps" (noise)
   double latent_scale = 4.0;             // code vectors are unit vectors: x4 gives about unit variance per channel
+  // An inpainting model also sees the known part of the picture: its latents (zero where redrawn) and
+  // the keep mask, through an input convolution of its own (zero at the start of fine-tuning, so it
+  // starts as the text-to-image model it was initialised from).
+  bool inpainting = false;
   void validate() const;
 
   int downsample() const { return 1 << (channels.size() - 1); }
   int embedding_dim() const { return 4 * channels.front(); }
   bool has_self_attention(size_t level) const;
 };
-// JSON with every field required (a checkpoint config missing one is an error naming it).
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(UNetDenoiserConfig, latent_channels, latent_size, channels, blocks, self_attention, heads, text_dim,
-                                   text_len, schedule, train_steps, prediction, latent_scale)
+// JSON with every field required (a checkpoint config missing one is an error naming it), except
+// `inpainting`, which older checkpoints lack.
+void to_json(nlohmann::json& j, const UNetDenoiserConfig& config);
+void from_json(const nlohmann::json& j, UNetDenoiserConfig& config);
 
 class UNetDenoiserImpl : public torch::nn::Module {
  public:
@@ -52,15 +57,17 @@ class UNetDenoiserImpl : public torch::nn::Module {
   // x: [B, latent_channels, H, W] (H, W multiples of downsample()); time: [B] float in
   // [0, train_steps - 1]; text: [B, text_len, text_dim], padding: [B, text_len] bool (true = not a
   // word). Returns the prediction, shaped like x.
+  // known (inpainting models): [B, latent_channels + 1, H, W], the known latents (zero where redrawn)
+  // and the keep mask (1 known, 0 redrawn); undefined means nothing is known (text-to-image).
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& time, const torch::Tensor& text,
-                        const torch::Tensor& padding);
+                        const torch::Tensor& padding, const torch::Tensor& known = {});
 
   UNetDenoiserConfig config;
 
  private:
   torch::Tensor embed(const torch::Tensor& time, const torch::Tensor& text, const torch::Tensor& padding);
 
-  torch::nn::Conv2d input{nullptr}, output{nullptr};
+  torch::nn::Conv2d input{nullptr}, known_input{nullptr}, output{nullptr};
   torch::nn::GroupNorm output_norm{nullptr};
   torch::nn::Sequential time_mlp{nullptr};
   torch::nn::Linear text_pool{nullptr};

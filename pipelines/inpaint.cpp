@@ -6,12 +6,15 @@
 #include "core/enum_names.h"
 #include "core/error.h"
 #include "media_io/image.h"
+#include "models/model_store.h"
 #include "pipelines/diffusion/inpaint_latents.h"
 #include "pipelines/tokens/inpaint_tokens.h"
 
 namespace jl {
 
 namespace {
+
+const char* const kInpaintingModel = "diffusion_inpaint";
 
 const EnumNames<MaskedContent> kContents = {
     {MaskedContent::Original, "original"}, {MaskedContent::Fill, "fill"}, {MaskedContent::LatentNoise, "latent_noise"}};
@@ -68,8 +71,16 @@ std::string InpaintParams::to_string() const {
   return out.str();
 }
 
-std::vector<cv::Mat> inpaint_picture(const cv::Mat& original, const cv::Mat& original_mask, const InpaintParams& params,
+InpaintParams InpaintParams::with_model(const models::ModelStore& store) const {
+  InpaintParams out = *this;
+  if (out.generation.model.empty() && out.generation.method == Txt2ImgMethod::Diffusion)
+    out.generation.model = store.contains(kInpaintingModel) ? kInpaintingModel : "diffusion";
+  return out;
+}
+
+std::vector<cv::Mat> inpaint_picture(const cv::Mat& original, const cv::Mat& original_mask, const InpaintParams& chosen,
                                      models::ModelStore& store, const Callbacks& callbacks) {
+  const InpaintParams params = chosen.with_model(store);
   cv::Mat picture = original;
   cv::Mat mask = original_mask.empty() ? cv::Mat::zeros(picture.size(), CV_8UC1) : (original_mask > 0);
   if (params.outpainting()) {
@@ -87,8 +98,9 @@ std::vector<cv::Mat> inpaint_picture(const cv::Mat& original, const cv::Mat& ori
              : tokens::inpaint_tokens(picture, mask, params.generation, store, callbacks);
 }
 
-std::vector<GeneratedImage> inpaint(const InpaintParams& params, models::ModelStore& store, const Callbacks& callbacks) {
-  params.validate();
+std::vector<GeneratedImage> inpaint(const InpaintParams& chosen, models::ModelStore& store, const Callbacks& callbacks) {
+  chosen.validate();
+  const InpaintParams params = chosen.with_model(store);
   const media::Image original = media::to_rgb8(media::read_image(params.image));
   const cv::Mat mask =
       params.mask.empty() ? cv::Mat() : read_mask(params.mask, original.width(), original.height());

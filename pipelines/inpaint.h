@@ -9,7 +9,8 @@
 //   The masked area starts from the original picture, a fill from its surroundings, or latent noise,
 //   redrawn by --strength; the whole picture is processed, or only the masked area (its bounding box
 //   plus padding, redrawn at the model's canvas and scaled back). Outpainting (--outpaint L,R,T,B)
-//   extends the canvas and inpaints the new border.
+//   extends the canvas and inpaints the new border. The inpainting checkpoint (diffusion_inpaint, when
+//   shipped) is the default: it sees the known latents and the mask and draws into the hole.
 #pragma once
 
 #include <array>
@@ -42,6 +43,10 @@ struct InpaintParams {
 
   void validate() const;
   std::string to_string() const;
+  // These parameters with generation.model filled in: for diffusion without --model, the inpainting
+  // checkpoint `diffusion_inpaint` when the store has one (it reads the known part of the picture),
+  // else the text-to-image `diffusion`.
+  InpaintParams with_model(const models::ModelStore& store) const;
 };
 
 // The output images have the input's size (plus the outpainted border).

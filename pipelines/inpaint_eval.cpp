@@ -6,6 +6,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/error.h"
+#include "media_io/image.h"
 #include "world/caption.h"
 #include "world/holdout.h"
 #include "world/judge.h"
@@ -69,6 +70,8 @@ void InpaintEvalParams::validate() const {
   check.mask = "holdout";
   check.generation.prompt.clear();
   check.validate();
+  if (!save_dir.empty() && std::filesystem::exists(save_dir) && !std::filesystem::is_empty(save_dir))
+    throw UsageError("--save-dir " + save_dir.string() + " is not empty: name a new or empty folder");
 }
 
 nlohmann::json evaluate_inpaint_holdout(const InpaintEvalParams& params, models::ModelStore& store,
@@ -78,6 +81,7 @@ nlohmann::json evaluate_inpaint_holdout(const InpaintEvalParams& params, models:
   int passed = 0, one_passed = 0, one_total = 0, two_passed = 0, two_total = 0;
   double psnr_sum = 0, psnr_min = 100;
   nlohmann::json failures = nlohmann::json::array();
+  if (!params.save_dir.empty()) std::filesystem::create_directories(params.save_dir);
   const auto started = std::chrono::steady_clock::now();
   for (int i = 0; i < count; ++i) {
     callbacks.throw_if_cancelled();
@@ -92,6 +96,14 @@ nlohmann::json evaluate_inpaint_holdout(const InpaintEvalParams& params, models:
     (edit.spec.objects.size() == 1 ? one_passed : two_passed) += pass;
     ++(edit.spec.objects.size() == 1 ? one_total : two_total);
     if (!pass && failures.size() < 20) failures.push_back(p.generation.prompt);
+    if (!params.save_dir.empty()) {
+      char stem[16];
+      std::snprintf(stem, sizeof stem, "%03d-", i);
+      const std::filesystem::path base = params.save_dir / stem;
+      media::write_image(base.string() + "before.png", media::Image{edit.picture, {}});
+      media::write_image(base.string() + "mask.png", media::Image{edit.mask, {}});
+      media::write_image(base.string() + (pass ? "after-pass.png" : "after-fail.png"), media::Image{result, {{"parameters", p.generation.prompt}}});
+    }
     const double psnr = psnr_outside(result, edit.picture, edit.mask);
     psnr_sum += psnr;
     psnr_min = std::min(psnr_min, psnr);

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+
 #include "pipelines/callbacks.h"
 #include "pipelines/inpaint.h"
 #include "world/scene.h"
@@ -16,6 +18,7 @@ namespace jl {
 struct InpaintEvalParams {
   InpaintParams inpaint;  // method and every setting (image, mask, prompt, seed and count are not used)
   int count = 200;        // holdout scenes (at most 500)
+  std::filesystem::path save_dir;  // when set: NNN-before.png, NNN-mask.png, NNN-after-pass|fail.png per scene
   void validate() const;
 };
 

@@ -25,6 +25,7 @@ const std::map<std::string, TaskDefaults>& tasks() {
       {"ar-draft", {4000, 16, 1e-3, train_generator}},
       {"maskgit", {6000, 16, 6e-4, train_generator}},
       {"diffusion", {8000, 32, 3e-4, train_diffusion}},
+      {"diffusion-inpaint", {3000, 32, 1e-4, train_diffusion}},
       {"upscaler", {3000, 16, 5e-4, train_upscaler}},
       {"interpolator", {3000, 8, 5e-4, train_interpolator}},
       {"units", {50, 2000, 1, train_units}},  // k-means: steps are Lloyd iterations, batch the clips read
@@ -40,7 +41,7 @@ const std::map<std::string, TaskDefaults>& tasks() {
 const std::vector<std::string>& train_tasks() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> out;
-    for (const char* name : {"tokenizer", "text", "ar", "ar-draft", "maskgit", "diffusion", "upscaler", "interpolator", "units", "vocoder", "tts", "unit-lm"})
+    for (const char* name : {"tokenizer", "text", "ar", "ar-draft", "maskgit", "diffusion", "diffusion-inpaint", "upscaler", "interpolator", "units", "vocoder", "tts", "unit-lm"})
       if (tasks().count(name)) out.push_back(name);
     return out;
   }();

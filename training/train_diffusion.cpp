@@ -6,11 +6,19 @@
 // several times). 10% of the captions are dropped to the null prompt for classifier-free guidance.
 // At each checkpoint the averaged weights draw the first holdout prompts with the default sampler and
 // the world judge scores them.
+//
+// `jielong train diffusion-inpaint` makes the inpainting denoiser the same way: each scene also gets a
+// hole (training/inpainting_masks), and the model reads the latents outside it and the mask. It is
+// meant to start from the text-to-image model (--init-from diffusion: every weight but the new input
+// convolution, which starts at zero), and its checkpoints are measured by the holdout inpainting
+// benchmark (one object replaced by another) instead.
 #include "models/model_store.h"
 #include "models/runtime.h"
 #include "pipelines/diffusion/generate.h"
 #include "pipelines/tokens/generator_models.h"
+#include "pipelines/inpaint_eval.h"
 #include "training/generator_training.h"
+#include "training/inpainting_masks.h"
 #include "training/trainers.h"
 #include "training/training_run.h"
 #include "world/dataset.h"
@@ -23,9 +31,29 @@ constexpr double kConditionDropout = 0.1;
 constexpr double kEmaDecay = 0.999;
 constexpr double kMinSnrGamma = 5;
 
+// Fine-tuning an inpainting denoiser from a text-to-image one: every tensor of `checkpoint` goes into
+// `model`, which must hold exactly those plus its known-input convolution (left at zero).
+void load_text_to_image_weights(models::UNetDenoiserImpl& model, const models::Checkpoint& checkpoint) {
+  models::check_model_name(checkpoint, models::kUNetDenoiserModel);
+  models::UNetDenoiserConfig expected = model.config;
+  expected.inpainting = false;
+  if (checkpoint.info().config != nlohmann::json(expected))
+    throw Error("--init-from: " + checkpoint.path().string() + " has config " + checkpoint.info().config.dump() +
+                ", not the text-to-image form of this model " + nlohmann::json(expected).dump() +
+                "; start from the denoiser it is meant to extend");
+  torch::NoGradGuard no_grad;
+  for (const auto& item : model.named_parameters()) {
+    if (item.key().rfind("known_input.", 0) == 0) continue;
+    if (!checkpoint.contains(item.key())) throw Error("--init-from: " + checkpoint.path().string() + " lacks " + item.key());
+    item.value().copy_(checkpoint.tensor(item.key()));
+  }
+}
+
 }  // namespace
 
-nlohmann::json train_diffusion(const TrainParams& params, const Callbacks& callbacks) {
+nlohmann::json train_diffusion(const TrainParams& given, const Callbacks& callbacks) {
+  const bool inpainting = given.task == "diffusion-inpaint";
+  TrainParams params = given;
   models::ModelStore store(params.models_dir);
   diffusion::DiffusionModels frozen;
   frozen.tokenizer = tokens::load_tokenizer(store, params.tokenizer);
@@ -33,13 +61,14 @@ nlohmann::json train_diffusion(const TrainParams& params, const Callbacks& callb
 
   // The tokenizer and the text encoder fix the latent and text shapes; the rest is the defaults with
   // --model-config on top.
-  const auto config = config_with_overrides<models::UNetDenoiserConfig>(generator_config_json(
+  auto config = config_with_overrides<models::UNetDenoiserConfig>(generator_config_json(
       models::UNetDenoiserConfig{},
       {{"latent_channels", frozen.tokenizer->config.code_dim},
        {"latent_size", frozen.tokenizer->config.grid()},
        {"text_dim", frozen.text_encoder->config.dim},
        {"text_len", frozen.text_encoder->config.max_words}},
       params));
+  config.inpainting = inpainting;
 
   torch::manual_seed(params.seed);
   auto model = std::make_shared<models::UNetDenoiserImpl>(config);
@@ -48,16 +77,40 @@ nlohmann::json train_diffusion(const TrainParams& params, const Callbacks& callb
   const samplers::NoiseSchedule schedule = frozen.schedule();
   torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(params.lr).weight_decay(0.01));
 
-  const models::CheckpointInfo info = generator_info(params, models::kUNetDenoiserModel, config,
-                                                     frozen.tokenizer->config.image_size, "as latents of");
+  models::CheckpointInfo info = generator_info(params, models::kUNetDenoiserModel, config,
+                                               frozen.tokenizer->config.image_size, "as latents of");
+  if (inpainting && !params.init_from.empty()) {  // TrainingRun's --init-from wants the same config
+    const models::Checkpoint start(store.find(params.init_from));
+    load_text_to_image_weights(*model, start);
+    info.extra["initialized_from"] = start.path().filename().string() + " (step " + std::to_string(start.info().step) + ")";
+    params.init_from.clear();
+  }
   TrainingRun run(params, *model, optimizer, info, callbacks, kEmaDecay);
   run.half_checkpoint = true;
 
-  Txt2ImgParams sampling;  // the defaults users get
-  sampling.method = Txt2ImgMethod::Diffusion;
-  run.evaluate = holdout_evaluation(params, [&](const std::vector<std::string>& prompts, uint64_t seed) {
-    return diffusion::generate_images(frozen, prompts, sampling, seed, {});
-  });
+  if (inpainting) {
+    // The pipelines find the model under training by this name.
+    const std::string name = "(the inpainting denoiser in training)";
+    store.put(name, model);
+    InpaintEvalParams eval;
+    eval.count = params.eval_count;
+    eval.inpaint.generation.method = Txt2ImgMethod::Diffusion;
+    eval.inpaint.generation.model = name;
+    eval.inpaint.generation.tokenizer = params.tokenizer;
+    eval.inpaint.generation.text_encoder = params.text_encoder;
+    eval.inpaint.generation.strength = 1;
+    run.evaluate = [eval, &store] {
+      nlohmann::json report = evaluate_inpaint_holdout(eval, store);
+      report.erase("failures");
+      return report;
+    };
+  } else {
+    Txt2ImgParams sampling;  // the defaults users get
+    sampling.method = Txt2ImgMethod::Diffusion;
+    run.evaluate = holdout_evaluation(params, [&](const std::vector<std::string>& prompts, uint64_t seed) {
+      return diffusion::generate_images(frozen, prompts, sampling, seed, {});
+    });
+  }
 
   world::DatasetOptions data;
   data.size = frozen.tokenizer->config.image_size;
@@ -68,10 +121,14 @@ nlohmann::json train_diffusion(const TrainParams& params, const Callbacks& callb
 
   while (!run.done()) {
     world::Batch batch = stream.next();
-    torch::Tensor latents, text, padding;
+    torch::Tensor latents, text, padding, known;
     {
       torch::NoGradGuard no_grad;
       latents = frozen.encode(models::to_unit_range(batch.images));
+      if (inpainting) {
+        const torch::Tensor keep = inpainting_keep_masks(batch.scenes, data.size, frozen.downsample());
+        known = torch::cat({latents * keep, keep}, 1);
+      }
       drop_captions(batch.captions, kConditionDropout);
       const Condition cond = encode_prompts(*frozen.text_encoder, batch.captions);
       text = cond.features;
@@ -94,7 +151,7 @@ nlohmann::json train_diffusion(const TrainParams& params, const Callbacks& callb
     torch::Tensor loss;
     {
       const BFloat16Autocast autocast(params.use_bfloat16());  // the forward pass only: evaluation stays float32
-      const torch::Tensor output = model->forward(noisy, times.to(torch::kFloat), text, padding).to(torch::kFloat);
+      const torch::Tensor output = model->forward(noisy, times.to(torch::kFloat), text, padding, known).to(torch::kFloat);
       loss = ((output - target).pow(2).mean({1, 2, 3}) * weight).mean();
     }
     optimizer.zero_grad();

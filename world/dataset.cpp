@@ -69,7 +69,8 @@ Batch make_batch(const DatasetOptions& o, uint64_t k, cv::Mat& canvas) {
         copy_planar(canvas, out + (b * frames + t) * frame_bytes);
       }
     } else {
-      render_into(layout(spec, rng), o.size, canvas);
+      batch.scenes.push_back(layout(spec, rng));
+      render_into(batch.scenes.back(), o.size, canvas);
       copy_planar(canvas, out + b * frame_bytes);
     }
     batch.captions.push_back(caption(spec, rng));

@@ -28,6 +28,7 @@ struct Batch {
   at::Tensor images;                   // uint8 [B, 3, N, N], or [B, T, 3, N, N] for video
   std::vector<std::string> captions;   // a paraphrased caption per item
   std::vector<SceneSpec> specs;
+  std::vector<Scene> scenes;           // images only: where each object landed (inpainting masks)
 };
 
 // Batch k is the same for the same options whatever the thread count: each batch has its own seed

@@ -1,7 +1,8 @@
 // The diffusion sampling loop shared by txt2img, img2img, inpainting and outpainting: a sampler
 // walks the latents from noise (or from a noised starting picture) to a clean sample, the denoiser
 // runs with classifier-free guidance at every step, and for inpainting the known region is put back
-// (noised to the current level) after every step so that the new content grows to fit it.
+// (noised to the current level) after every step so that the new content grows to fit it; an
+// inpainting denoiser also reads the known latents and the mask at every step.
 #pragma once
 
 #include <ATen/core/Generator.h>

@@ -38,11 +38,13 @@ Command add_holdout_command(CLI::App& parent, const GlobalOptions& global) {
   auto inpaint_gen = std::make_shared<GenerationArgs>();
   auto inpaint_args = std::make_shared<InpaintArgs>();
   auto inpaint_count = std::make_shared<int>(200);
+  auto inpaint_save_dir = std::make_shared<std::string>();
   CLI::App* i = command.app->add_subcommand(
       "inpaint", "For the first --count holdout scenes, mask one object, ask for another color and shape there, judge and PSNR");
   add_generation_options(*i, *inpaint_gen, /*per_prompt=*/false);
   add_inpaint_options(*i, *inpaint_args, *inpaint_gen);
   i->add_option("--count", *inpaint_count, "Holdout scenes (at most 500)")->capture_default_str();
+  i->add_option("--save-dir", *inpaint_save_dir, "Write each scene's before, mask and after (named pass or fail) into this new folder");
 
   auto tokenizer_name = std::make_shared<std::string>("tokenizer");
   auto tokenizer_count = std::make_shared<int>(500);
@@ -92,6 +94,7 @@ Command add_holdout_command(CLI::App& parent, const GlobalOptions& global) {
       InpaintEvalParams eval;
       eval.inpaint = finish_inpaint_args(*inpaint_args, *inpaint_gen);
       eval.count = *inpaint_count;
+      eval.save_dir = *inpaint_save_dir;
       const nlohmann::json r = evaluate_inpaint_holdout(eval, store, progress_callbacks("holdout inpaint"));
       emit_result(r);
       if (console().quiet) return;

@@ -130,4 +130,11 @@ TEST_CASE("cli txt2img, inpaint and watermark detect on tiny models", "[cli]") {
   REQUIRE(run_jielong("holdout inpaint --method diffusion --steps 2 --count 2 --json" + models, &out) == 0);
   CHECK(test::last_json(out)["count"] == 2);
   CHECK(test::last_json(out)["psnr_outside_mask"].get<double>() > 20);
+  // --save-dir keeps what was judged, into a new folder only.
+  const std::string save = " --save-dir '" + (dir / "judged").string() + "'";
+  REQUIRE(run_jielong("holdout inpaint --method diffusion --steps 2 --count 2" + save + models, &out) == 0);
+  for (const char* name : {"000-before.png", "000-mask.png", "001-before.png", "001-mask.png"}) CHECK(fs::exists(dir / "judged" / name));
+  CHECK(fs::exists(dir / "judged" / "000-after-pass.png") != fs::exists(dir / "judged" / "000-after-fail.png"));
+  CHECK(run_jielong("holdout inpaint --method diffusion --steps 2 --count 2" + save + models, &out) == 2);
+  CHECK_THAT(out, Contains("is not empty"));
 }

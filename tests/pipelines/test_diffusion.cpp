@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "media_io/image.h"
+#include "models/checkpoint.h"
 #include "models/model_store.h"
 #include "models/runtime.h"
 #include "pipelines/diffusion/denoise.h"
@@ -144,6 +145,68 @@ TEST_CASE("diffusion denoiser: the same prediction at any thread count", "[pipel
   set_threads(2);
   const torch::Tensor two = denoiser->forward(x, time, text, padding);
   CHECK(torch::equal(one, two));
+}
+
+TEST_CASE("inpainting denoiser: starts as the text-to-image model and reads the known latents", "[pipelines]") {
+  models::UNetDenoiserConfig config = test::tiny_denoiser_config();
+  models::UNetDenoiser text_to_image(config);
+  test::randomize(*text_to_image, 2, 0.2);
+  config.inpainting = true;
+  models::UNetDenoiser inpainting(config);
+  {
+    torch::NoGradGuard no_grad;
+    for (const auto& item : text_to_image->named_parameters()) inpainting->named_parameters()[item.key()].copy_(item.value());
+  }
+  CHECK(inpainting->named_parameters().size() == text_to_image->named_parameters().size() + 2);  // known_input weight, bias
+  torch::NoGradGuard no_grad;
+  const int64_t c = config.latent_channels, s = config.latent_size;
+  const torch::Tensor x = torch::randn({2, c, s, s}), time = torch::tensor({500.0f, 10.0f});
+  const torch::Tensor text = torch::randn({2, config.text_len, config.text_dim});
+  const torch::Tensor padding = torch::zeros({2, config.text_len}, torch::kBool);
+  const torch::Tensor known = torch::cat({torch::randn({2, c, s, s}), torch::ones({2, 1, s, s})}, 1);
+  // The new input starts at zero: the same prediction as the model it extends, whatever is known.
+  const torch::Tensor reference = text_to_image->forward(x, time, text, padding);
+  CHECK(torch::equal(inpainting->forward(x, time, text, padding, known), reference));
+  CHECK(torch::equal(inpainting->forward(x, time, text, padding), reference));
+  inpainting->named_parameters()["known_input.weight"].normal_(0, 0.1);
+  CHECK_FALSE(torch::allclose(inpainting->forward(x, time, text, padding, known), reference));
+  CHECK_THROWS_WITH(text_to_image->forward(x, time, text, padding, known), Contains("text-to-image model"));
+  CHECK_THROWS_WITH(inpainting->forward(x, time, text, padding, known.narrow(1, 0, c)), Contains("known latents and mask"));
+  // The config says so in the checkpoint; a text-to-image config is written as before it existed.
+  CHECK(nlohmann::json(config).at("inpainting") == true);
+  config.inpainting = false;
+  CHECK_FALSE(nlohmann::json(config).contains("inpainting"));
+  CHECK_FALSE(nlohmann::json(config).get<models::UNetDenoiserConfig>().inpainting);
+}
+
+TEST_CASE("diffusion inpainting uses diffusion_inpaint when there is one", "[pipelines]") {
+  Fixture f;
+  models::UNetDenoiserConfig config = test::tiny_denoiser_config();
+  config.inpainting = true;
+  models::UNetDenoiser denoiser(config);
+  test::randomize(*denoiser, 6, 0.2);
+  models::CheckpointInfo info;
+  info.model = models::kUNetDenoiserModel;
+  info.config = config;
+  info.extra["text_encoder"] = "text_encoder";
+  const cv::Mat picture = test::test_pattern(64, 64, 3);
+  cv::Mat mask = cv::Mat::zeros(64, 64, CV_8UC1);
+  mask(cv::Rect(20, 20, 16, 16)) = 255;
+  media::write_image(f.dir / "in.png", media::Image{picture, {}});
+  media::write_image(f.dir / "mask.png", media::Image{mask, {}});
+  InpaintParams p;
+  p.image = f.dir / "in.png";
+  p.mask = f.dir / "mask.png";
+  p.generation.method = Txt2ImgMethod::Diffusion;
+  p.generation.prompt = "a red circle";
+  p.generation.steps = 3;
+  CHECK_THAT(inpaint(p, f.store)[0].parameters, Contains("Model: diffusion,"));  // none shipped in this store
+  models::save_checkpoint(f.dir / "diffusion_inpaint.safetensors", *denoiser, info);
+  const std::vector<GeneratedImage> result = inpaint(p, f.store);
+  CHECK_THAT(result[0].parameters, Contains("Model: diffusion_inpaint,"));
+  CHECK(changed_where(result[0].rgb, picture, untouched(mask, p.mask_blur)) == 0);
+  p.generation.model = "diffusion";  // --model still chooses
+  CHECK_THAT(inpaint(p, f.store)[0].parameters, Contains("Model: diffusion,"));
 }
 
 TEST_CASE("diffusion inpainting keeps every pixel outside the blurred mask", "[pipelines]") {

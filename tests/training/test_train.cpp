@@ -13,7 +13,9 @@
 #include "models/unet_denoiser.h"
 #include "test_util.h"
 #include "tiny_models.h"
+#include "training/inpainting_masks.h"
 #include "training/train.h"
+#include "world/dataset.h"
 
 using namespace jl;
 using Catch::Matchers::Contains;
@@ -190,3 +192,59 @@ TEST_CASE("train diffusion on a tiny model", "[training]") {
   p.overwrite = true;
   CHECK_THROWS_WITH(training::train(p), Contains("self_attention lists levels 0..1"));
 }
+
+TEST_CASE("train diffusion-inpaint from a text-to-image denoiser", "[training]") {
+  TempDir dir;
+  test::write_tiny_models(dir.path());  // holds the tiny text-to-image "diffusion"
+  training::TrainParams p = tiny("diffusion-inpaint", dir, "diffusion_inpaint");
+  p.model_config = nlohmann::json(test::tiny_denoiser_config());
+  for (const char* fixed : {"latent_channels", "latent_size", "text_dim", "text_len"}) p.model_config.erase(fixed);
+  p.init_from = "diffusion";
+  p.steps = 1;
+  const nlohmann::json eval = training::train(p);
+  CHECK(eval.contains("psnr_outside_mask"));  // measured by the inpainting benchmark
+  const auto model = models::load_unet_denoiser(p.output);
+  CHECK(model->config.inpainting);
+  CHECK_THAT(models::read_checkpoint_info(p.output).extra.at("initialized_from"), Contains("diffusion.safetensors"));
+  // Every weight but the new input came from the text-to-image model (one step of fine-tuning moves
+  // them by about the learning rate).
+  const auto start = models::load_unet_denoiser(dir / "diffusion.safetensors");
+  CHECK(torch::allclose(model->named_parameters()["time_mlp.0.weight"], start->named_parameters()["time_mlp.0.weight"], 0, 0.01));
+  // Another architecture is refused by name.
+  p.model_config["channels"] = {8, 16, 32};
+  p.overwrite = true;
+  CHECK_THROWS_WITH(training::train(p), Contains("not the text-to-image form of this model"));
+}
+
+TEST_CASE("inpainting masks: latent cells, mostly one object with a margin, sometimes everything", "[training]") {
+  world::DatasetOptions options;
+  options.batch = 400;
+  options.threads = 1;
+  world::ShapeWorldStream stream(options);
+  const world::Batch batch = stream.next();
+  REQUIRE(batch.scenes.size() == 400);
+  torch::manual_seed(3);
+  const torch::Tensor keep = training::inpainting_keep_masks(batch.scenes, 64, 4);
+  REQUIRE(keep.sizes() == torch::IntArrayRef({400, 1, 16, 16}));
+  CHECK(torch::equal(keep, keep.round()));  // 0 or 1
+  const torch::Tensor redrawn = (1 - keep).sum({1, 2, 3});
+  const double all = (redrawn == 256).to(torch::kFloat).mean().item<double>();
+  CHECK(all > 0.1);  // text-to-image 15% of the time (and a few rectangles)
+  CHECK(all < 0.3);
+  CHECK((redrawn > 0).all().item<bool>());  // there is always something to draw
+  // Object masks cover their object: count scenes where some object's centre cell is redrawn
+  // while most of the picture is kept.
+  int local = 0, covering = 0;
+  for (int64_t b = 0; b < 400; ++b) {
+    if (redrawn[b].item<double>() > 128) continue;
+    ++local;
+    for (const world::PlacedObject& o : batch.scenes[size_t(b)].objects)
+      if (keep[b][0][int64_t(o.cy * 16)][int64_t(o.cx * 16)].item<float>() == 0) {
+        ++covering;
+        break;
+      }
+  }
+  CHECK(local > 200);
+  CHECK(covering > 0.75 * local);  // the others are rectangles and borders
+}
+
