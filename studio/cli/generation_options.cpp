@@ -114,6 +114,7 @@ std::array<int, 4> parse_outpaint(const std::string& text) {
 
 void add_inpaint_options(CLI::App& app, InpaintArgs& args, GenerationArgs& generation) {
   generation.params.strength = 1;  // inpainting redraws the masked area from noise unless told otherwise
+  if (CLI::Option* strength = app.get_option_no_throw("--strength")) strength->default_str("1");
   InpaintParams& p = args.params;
   app.add_option("--mask-blur", p.mask_blur, "diffusion: soft edge of the composite, Gaussian sigma in px")->capture_default_str();
   app.add_option("--masked-content", args.masked_content, "diffusion: start of the masked area: original|fill|latent_noise")
