@@ -5,7 +5,9 @@
 # and diffusion side by side.
 #   bench/bench_diffusion.sh [BUILD_DIR] [COUNT] [DDPM_COUNT] [INPAINT_COUNT]
 # DDPM-1000 costs 50x DDIM-20, so it runs on the first DDPM_COUNT prompts (default 100) and the
-# others are reported on both COUNT and DDPM_COUNT prompts for a like-for-like comparison.
+# others are reported on both COUNT and DDPM_COUNT prompts for a like-for-like comparison. COUNT 0
+# skips the sampler table, INPAINT_COUNT 0 the inpainting one. Inpainting runs at the defaults of
+# `jielong inpaint` (strength 1, mask blur 2; diffusion_inpaint when it is shipped).
 # JL_THREADS=N sets --threads (use 1 while other jobs share the cores: busy cores stall every
 # multi-threaded op).
 set -euo pipefail
@@ -27,27 +29,37 @@ print(f"| {label} | {n} | {100 * r['accuracy']:.1f}% | {100 * r['one_object']['a
 PY
 }
 
-echo "| sampler | prompts | pass | one object | two objects | s / picture |"
-echo "|---|---|---|---|---|---|"
-row "DDPM-1000" "$ddpm_count" --sampler ddpm --steps 1000
-for n in "$ddpm_count" "$count"; do
-  row "DDIM-20" "$n" --sampler ddim --steps 20
-done
-row "DDIM-50" "$count" --sampler ddim --steps 50
-row "DDIM-10" "$count" --sampler ddim --steps 10
-row "Euler a-20" "$count" --sampler euler_a --steps 20
-row "DPM++ 2M-20" "$count" --sampler dpmpp_2m --steps 20
-row "DPM++ 2M-10" "$count" --sampler dpmpp_2m --steps 10
+if [[ "$count" -gt 0 ]]; then
+  echo "| sampler | prompts | pass | one object | two objects | s / picture |"
+  echo "|---|---|---|---|---|---|"
+  row "DDPM-1000" "$ddpm_count" --sampler ddpm --steps 1000
+  for n in "$ddpm_count" "$count"; do
+    row "DDIM-20" "$n" --sampler ddim --steps 20
+  done
+  row "DDIM-50" "$count" --sampler ddim --steps 50
+  row "DDIM-10" "$count" --sampler ddim --steps 10
+  row "Euler a-20" "$count" --sampler euler_a --steps 20
+  row "DPM++ 2M-20" "$count" --sampler dpmpp_2m --steps 20
+  row "DPM++ 2M-10" "$count" --sampler dpmpp_2m --steps 10
+  echo
+fi
+[[ "$inpaint_count" -gt 0 ]] || exit 0
 
-echo
-echo "| inpainting ($inpaint_count holdout scenes) | pass | PSNR outside the mask (mean / lowest) | s / picture |"
-echo "|---|---|---|---|"
-for method in maskgit diffusion; do
-  json=$("$jielong" --quiet --json ${JL_THREADS:+--threads "$JL_THREADS"} holdout inpaint --method "$method" --count "$inpaint_count" | tail -1)
-  python3 - "$method" "$json" <<'PY'
+echo "| inpainting ($inpaint_count holdout scenes) | pass | one object | two objects | PSNR outside the mask (mean / lowest) | s / picture |"
+echo "|---|---|---|---|---|---|"
+inpaint_row() {  # label flags...
+  local label=$1; shift
+  local json
+  json=$("$jielong" --quiet --json ${JL_THREADS:+--threads "$JL_THREADS"} holdout inpaint --count "$inpaint_count" "$@" | tail -1)
+  python3 - "$label" "$json" <<'PY'
 import json, sys
 m, r = sys.argv[1], json.loads(sys.argv[2])
-print(f"| {m} | {100 * r['accuracy']:.1f}% | {r['psnr_outside_mask']:.2f} / {r['min_psnr_outside_mask']:.2f} dB | "
+print(f"| {m} | {100 * r['accuracy']:.1f}% | {100 * r['one_object']['accuracy']:.1f}% | "
+      f"{100 * r['two_object']['accuracy']:.1f}% | {r['psnr_outside_mask']:.2f} / {r['min_psnr_outside_mask']:.2f} dB | "
       f"{r['seconds'] / r['count']:.3f} |")
 PY
-done
+}
+inpaint_row "MaskGIT-8" --method maskgit
+inpaint_row "diffusion, DPM++ 2M-20" --method diffusion
+# The text-to-image denoiser with its known latents put back at every step: what the inpainting model adds.
+inpaint_row "diffusion, text-to-image model (known latents put back)" --method diffusion --model diffusion

@@ -73,8 +73,13 @@ std::string InpaintParams::to_string() const {
 
 InpaintParams InpaintParams::with_model(const models::ModelStore& store) const {
   InpaintParams out = *this;
-  if (out.generation.model.empty() && out.generation.method == Txt2ImgMethod::Diffusion)
-    out.generation.model = store.contains(kInpaintingModel) ? kInpaintingModel : "diffusion";
+  if (!out.generation.model.empty() || out.generation.method != Txt2ImgMethod::Diffusion) return out;
+  out.generation.model = "diffusion";
+  // Only the inpainting companion of the text-to-image model found first (the same folder): a
+  // --models-dir of other diffusion models must not get the shipped one, made for other latents.
+  if (store.contains(kInpaintingModel) && store.contains("diffusion") &&
+      store.find(kInpaintingModel).parent_path() == store.find("diffusion").parent_path())
+    out.generation.model = kInpaintingModel;
   return out;
 }
 

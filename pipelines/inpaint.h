@@ -3,9 +3,9 @@
 // - maskgit: every token whose patch touches the mask is regenerated (the mask dilated to whole
 //   patches) while all other tokens stay fixed and condition the new ones; the output's pixels
 //   outside the dilated mask are the input's, bit for bit.
-// - diffusion: the controls AUTOMATIC1111 users know. The mask is blurred (--mask-blur) and the
-//   denoiser redraws the latents under it while the known latents are put back at every step; the
-//   result is composited with the blurred mask, so pixels where it is 0 are the input's, bit for bit.
+// - diffusion: the controls AUTOMATIC1111 users know. The denoiser redraws the latents the mask
+//   touches while the known latents are put back at every step; the result is composited with the
+//   mask blurred by --mask-blur, so pixels where the blurred mask is 0 are the input's, bit for bit.
 //   The masked area starts from the original picture, a fill from its surroundings, or latent noise,
 //   redrawn by --strength; the whole picture is processed, or only the masked area (its bounding box
 //   plus padding, redrawn at the model's canvas and scaled back). Outpainting (--outpaint L,R,T,B)
@@ -44,8 +44,8 @@ struct InpaintParams {
   void validate() const;
   std::string to_string() const;
   // These parameters with generation.model filled in: for diffusion without --model, the inpainting
-  // checkpoint `diffusion_inpaint` when the store has one (it reads the known part of the picture),
-  // else the text-to-image `diffusion`.
+  // checkpoint `diffusion_inpaint` when it sits beside the `diffusion` the store finds first (it
+  // reads the known part of the picture), else that text-to-image `diffusion`.
   InpaintParams with_model(const models::ModelStore& store) const;
 };
 

@@ -61,7 +61,10 @@ std::vector<cv::Mat> inpaint_latents(const cv::Mat& picture, const cv::Mat& mask
   cv::Mat start_pixels = picture(region).clone();
   if (params.masked_content == MaskedContent::Fill)
     cv::inpaint(start_pixels, redrawn(region), start_pixels, 5, cv::INPAINT_TELEA);
-  cv::Mat start_redrawn = redrawn(region).clone();
+  // The latent cells redrawn are those the painted mask touches (as AUTOMATIC1111 takes its latent
+  // mask from the mask, not from the blur's faint tail): the hole the denoiser may draw into stays
+  // close to what was painted, and the blurred band around it is composited from the kept latents.
+  cv::Mat start_redrawn = (mask(region) > 0);
   const int multiple = models.picture_multiple();
   cv::Size work;
   if (params.area == InpaintArea::OnlyMasked) {

@@ -1,5 +1,5 @@
 // Inpainting and outpainting with the diffusion denoiser (see pipelines/inpaint.h for the controls):
-// the latents under the blurred mask are redrawn while the known latents are put back at every step,
+// the latents the mask touches are redrawn while the known latents are put back at every step,
 // and the pictures are composited with the blurred mask.
 #pragma once
 
