@@ -107,7 +107,7 @@ nlohmann::json train_diffusion(const TrainParams& given, const Callbacks& callba
   } else {
     Txt2ImgParams sampling;  // the defaults users get
     sampling.method = Txt2ImgMethod::Diffusion;
-    run.evaluate = holdout_evaluation(params, [&](const std::vector<std::string>& prompts, uint64_t seed) {
+    run.evaluate = holdout_evaluation(params, [&frozen, sampling](const std::vector<std::string>& prompts, uint64_t seed) {
       return diffusion::generate_images(frozen, prompts, sampling, seed, {});
     });
   }
