@@ -52,6 +52,19 @@ int changed_where(const cv::Mat& a, const cv::Mat& b, const cv::Mat& where) {
   return cv::countNonZero(any & where);
 }
 
+// Diffusion inpainting of `picture` under `mask` (both written to the fixture's folder), 3 steps.
+InpaintParams diffusion_inpainting(const Fixture& f, const cv::Mat& picture, const cv::Mat& mask, const std::string& prompt) {
+  media::write_image(f.dir / "in.png", media::Image{picture, {}});
+  media::write_image(f.dir / "mask.png", media::Image{mask, {}});
+  InpaintParams p;
+  p.image = f.dir / "in.png";
+  p.mask = f.dir / "mask.png";
+  p.generation.method = Txt2ImgMethod::Diffusion;
+  p.generation.prompt = prompt;
+  p.generation.steps = 3;
+  return p;
+}
+
 }  // namespace
 
 TEST_CASE("diffusion: guidance at scale 1 is the conditional prediction, and previews come at every step", "[pipelines]") {
@@ -192,14 +205,7 @@ TEST_CASE("diffusion inpainting uses diffusion_inpaint when there is one", "[pip
   const cv::Mat picture = test::test_pattern(64, 64, 3);
   cv::Mat mask = cv::Mat::zeros(64, 64, CV_8UC1);
   mask(cv::Rect(20, 20, 16, 16)) = 255;
-  media::write_image(f.dir / "in.png", media::Image{picture, {}});
-  media::write_image(f.dir / "mask.png", media::Image{mask, {}});
-  InpaintParams p;
-  p.image = f.dir / "in.png";
-  p.mask = f.dir / "mask.png";
-  p.generation.method = Txt2ImgMethod::Diffusion;
-  p.generation.prompt = "a red circle";
-  p.generation.steps = 3;
+  InpaintParams p = diffusion_inpainting(f, picture, mask, "a red circle");
   CHECK_THAT(inpaint(p, f.store)[0].parameters, Contains("Model: diffusion,"));  // none shipped in this store
   models::save_checkpoint(f.dir / "diffusion_inpaint.safetensors", *denoiser, info);
   const std::vector<GeneratedImage> result = inpaint(p, f.store);
@@ -212,17 +218,9 @@ TEST_CASE("diffusion inpainting uses diffusion_inpaint when there is one", "[pip
 TEST_CASE("diffusion inpainting keeps every pixel outside the blurred mask", "[pipelines]") {
   Fixture f;
   const cv::Mat picture = test::test_pattern(80, 72, 1);
-  media::write_image(f.dir / "in.png", media::Image{picture, {}});
   cv::Mat mask = cv::Mat::zeros(72, 80, CV_8UC1);
   cv::circle(mask, cv::Point(30, 40), 9, cv::Scalar(255), cv::FILLED);
-  media::write_image(f.dir / "mask.png", media::Image{mask, {}});
-
-  InpaintParams p;
-  p.image = f.dir / "in.png";
-  p.mask = f.dir / "mask.png";
-  p.generation.method = Txt2ImgMethod::Diffusion;
-  p.generation.prompt = "a green square";
-  p.generation.steps = 3;
+  InpaintParams p = diffusion_inpainting(f, picture, mask, "a green square");
   p.generation.strength = 1;
   for (MaskedContent content : {MaskedContent::Original, MaskedContent::Fill, MaskedContent::LatentNoise})
     for (InpaintArea area : {InpaintArea::WholePicture, InpaintArea::OnlyMasked})
