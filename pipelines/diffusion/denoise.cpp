@@ -43,14 +43,14 @@ torch::Tensor denoise(const DiffusionModels& models, const Condition& cond, cons
     return known * start.keep + sample * (1 - start.keep);
   };
   x = impose_known(x, begin);
+  const bool guided = options.cfg_scale != 1.0;
   // An inpainting model also reads the known latents and the keep mask directly; given twice when guided.
   torch::Tensor known;
   if (denoiser.config.inpainting && start.keep.defined()) {
     const torch::Tensor keep = start.keep.expand({shape[0], 1, shape[2], shape[3]});
     known = torch::cat({clean * keep, keep}, 1);
+    if (guided) known = torch::cat({known, known});
   }
-
-  const bool guided = options.cfg_scale != 1.0;
   const Condition both = guided ? Condition{torch::cat({cond.features, uncond.features}),
                                             torch::cat({cond.padding, uncond.padding})}
                                 : cond;
@@ -59,8 +59,7 @@ torch::Tensor denoise(const DiffusionModels& models, const Condition& cond, cons
     callbacks.throw_if_cancelled();
     const torch::Tensor input = guided ? torch::cat({x, x}) : x;
     const torch::Tensor time = torch::full({input.size(0)}, sampler->timestep(i));
-    const torch::Tensor known_input = known.defined() && guided ? torch::cat({known, known}) : known;
-    torch::Tensor output = denoiser.forward(input, time, both.features, both.padding, known_input);
+    torch::Tensor output = denoiser.forward(input, time, both.features, both.padding, known);
     if (guided) {
       const auto halves = output.chunk(2);
       output = tokens::guide(halves[0], halves[1], options.cfg_scale);
