@@ -4,9 +4,10 @@
 //     bench/upscalerjs/run_tfjs.mjs); outputs compared (PSNR over 0..255, clamped as a picture is),
 //     prediction times side by side, and ours as output megapixels per second and convolution GFLOP/s
 //     against the machine's 3x3 convolution throughput measured in the same run;
-//  2. the whole process, as a user runs it, on the central 2*SIDE square (start-up would swamp a
-//     smaller picture): `jielong upscale in.png -o out.png` against bench/upscalerjs/upscale_png.mjs
-//     (start Node, load the model, read the PNG, predict, write);
+//  2. the whole process, as a user runs it, on the central 2*SIDE and 4*SIDE squares (on the smaller,
+//     each process's start-up is most of the time; the larger is nearer a photo): `jielong upscale
+//     in.png -o out.png` against bench/upscalerjs/upscale_png.mjs (start Node, load the model, read the
+//     PNG, predict, write);
 //  3. our own upscalers (photo, world): megapixels per second and GFLOP/s.
 //   bench_upscalerjs PICTURE [SIDE] [MODELS...]     (PICTURE is cut to its central SIDE x SIDE, default 64)
 #include <torch/torch.h>
@@ -81,10 +82,6 @@ int main(int argc, char** argv) try {
   photo(crop).convertTo(input, CV_32FC3, 1.0 / 255);
   const fs::path work = fs::temp_directory_path() / ("jl-bench-upscalerjs-" + std::to_string(::getpid()));
   fs::create_directories(work);
-  const int process_side = std::min({2 * side, photo.cols, photo.rows});
-  media::Image whole;
-  whole.pixels = photo(cv::Rect((photo.cols - process_side) / 2, (photo.rows - process_side) / 2, process_side, process_side)).clone();
-  media::write_image(work / "in.png", whole);
   const fs::path node_dir = fs::path(JL_SOURCE_DIR) / "bench" / "upscalerjs";
   const fs::path jielong = fs::path(JL_BINARY_DIR) / "studio" / "jielong";
   models::ModelStore store;
@@ -115,23 +112,30 @@ int main(int argc, char** argv) try {
       std::fflush(stdout);
     }
 
-  std::printf("\n2. whole process, %dx%d PNG: start, load, read, upscale, write (best of 2 wall times)\n", process_side,
-              process_side);
-  std::printf("%-8s %5s %10s %12s %7s %9s\n", "model", "scale", "jielong s", "upscalerjs s", "faster", "PSNR dB");
-  for (const std::string& name : names)
-    for (int scale : {2, 3, 4, 8}) {
-      const std::string ours_cmd = quoted(jielong) + " -q --overwrite upscale " + quoted(work / "in.png") + " -o " +
-                                   quoted(work / "ours.png") + " --model " + name + " --scale " + std::to_string(scale);
-      const std::string theirs_cmd = "node " + quoted(node_dir / "upscale_png.mjs") + " " + quoted(upscalerjs_model_file(name, scale)) +
-                                     " " + std::to_string(upscalerjs_input_range(name)) + " " + quoted(work / "in.png") + " " +
-                                     quoted(work / "theirs.png");
-      const double ours = best_run_seconds(ours_cmd, 2, "jielong upscale");
-      const double theirs = best_run_seconds(theirs_cmd, 2, "node upscale_png.mjs");
-      const double agreement = cv::PSNR(media::to_rgb8(media::read_image(work / "ours.png")).pixels,
-                                        media::to_rgb8(media::read_image(work / "theirs.png")).pixels);
-      std::printf("%-8s %5d %10.3f %12.3f %6.2fx %9.1f\n", name.c_str(), scale, ours, theirs, theirs / ours, agreement);
-      std::fflush(stdout);
-    }
+  for (const int multiple : {2, 4}) {
+    const int process_side = std::min({multiple * side, photo.cols, photo.rows});
+    media::Image whole;
+    whole.pixels = photo(cv::Rect((photo.cols - process_side) / 2, (photo.rows - process_side) / 2, process_side, process_side)).clone();
+    media::write_image(work / "in.png", whole);
+    std::printf("\n2. whole process, %dx%d PNG: start, load, read, upscale, write (best of 2 wall times)\n", process_side,
+                process_side);
+    std::printf("%-8s %5s %10s %12s %7s %9s\n", "model", "scale", "jielong s", "upscalerjs s", "faster", "PSNR dB");
+    for (const std::string& name : names)
+      for (int scale : {2, 3, 4, 8}) {
+        const std::string ours_cmd = quoted(jielong) + " -q --overwrite upscale " + quoted(work / "in.png") + " -o " +
+                                     quoted(work / "ours.png") + " --model " + name + " --scale " + std::to_string(scale);
+        const std::string theirs_cmd = "node " + quoted(node_dir / "upscale_png.mjs") + " " +
+                                       quoted(upscalerjs_model_file(name, scale)) + " " +
+                                       std::to_string(upscalerjs_input_range(name)) + " " + quoted(work / "in.png") + " " +
+                                       quoted(work / "theirs.png");
+        const double ours = best_run_seconds(ours_cmd, 2, "jielong upscale");
+        const double theirs = best_run_seconds(theirs_cmd, 2, "node upscale_png.mjs");
+        const double agreement = cv::PSNR(media::to_rgb8(media::read_image(work / "ours.png")).pixels,
+                                          media::to_rgb8(media::read_image(work / "theirs.png")).pixels);
+        std::printf("%-8s %5d %10.3f %12.3f %6.2fx %9.1f\n", name.c_str(), scale, ours, theirs, theirs / ours, agreement);
+        std::fflush(stdout);
+      }
+  }
 
   std::printf("\n3. our own upscalers: prediction, %dx%d input (best of 3)\n", side, side);
   std::printf("%-8s %5s %9s %8s %8s %7s\n", "model", "scale", "seconds", "out MP/s", "GFLOP/s", "of conv");

@@ -1,10 +1,12 @@
 #include "pipelines/holdout_eval.h"
 
 #include <chrono>
+#include <cstdio>
 #include <cmath>
 #include <map>
 
 #include "core/error.h"
+#include "media_io/image.h"
 #include "pipelines/image_generator.h"
 #include "pipelines/tokens/generator_models.h"
 #include "world/caption.h"
@@ -28,7 +30,15 @@ struct Tally {
 
 }  // namespace
 
-nlohmann::json evaluate_holdout(int count, int batch, const GenerateFn& generate, const Callbacks& callbacks) {
+void check_save_dir(const std::filesystem::path& save_dir) {
+  if (!save_dir.empty() && std::filesystem::exists(save_dir) && !std::filesystem::is_empty(save_dir))
+    throw UsageError("--save-dir " + save_dir.string() + " is not empty: name a new or empty folder");
+}
+
+nlohmann::json evaluate_holdout(int count, int batch, const GenerateFn& generate, const Callbacks& callbacks,
+                                const std::filesystem::path& save_dir) {
+  check_save_dir(save_dir);
+  if (!save_dir.empty()) std::filesystem::create_directories(save_dir);
   const auto& holdout = world::holdout_images();
   count = std::max(0, std::min<int>(count, int(holdout.size())));
   batch = std::max(1, batch);
@@ -48,6 +58,11 @@ nlohmann::json evaluate_holdout(int count, int batch, const GenerateFn& generate
       (spec.objects.size() == 1 ? one : two).add(verdict.pass);
       for (const world::Clause& c : verdict.clauses) clauses[c.kind].add(c.pass);
       if (!verdict.pass && failures.size() < 20) failures.push_back(prompts[size_t(k)]);
+      if (!save_dir.empty()) {
+        char name[32];
+        std::snprintf(name, sizeof name, "%03d-%s.png", start + k, verdict.pass ? "pass" : "fail");
+        media::write_image(save_dir / name, media::Image{pictures[size_t(k)], {{"parameters", prompts[size_t(k)]}}});
+      }
     }
     callbacks.report(start + size, count);
     callbacks.throw_if_cancelled();
@@ -69,6 +84,7 @@ nlohmann::json evaluate_holdout(int count, int batch, const GenerateFn& generate
 void HoldoutParams::validate() const {
   if (count < 1) throw UsageError("--count must be at least 1");
   if (batch < 1 || batch > 1000) throw UsageError("--batch must be in 1..1000");
+  check_save_dir(save_dir);
   Txt2ImgParams check = generation;
   check.prompt.clear();
   check.validate();
@@ -97,7 +113,7 @@ nlohmann::json evaluate_txt2img_holdout(const HoldoutParams& params, models::Mod
           }
         return pictures;
       },
-      callbacks);
+      callbacks, params.save_dir);
   if (scored)
     report["watermark"] = {{"key_detected", double(detected) / scored},
                            {"abs_z_over_4", double(extreme) / scored},

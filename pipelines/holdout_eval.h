@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <opencv2/core/mat.hpp>
@@ -24,8 +25,14 @@ namespace jl {
 using GenerateFn = std::function<std::vector<cv::Mat>(const std::vector<std::string>& prompts, uint64_t first_seed)>;
 
 // {"count", "passed", "accuracy", "one_object": {passed,total,accuracy}, "two_object": {...},
-//  "clauses": {kind: {...}}, "seconds", "images_per_second", "failures": [first prompts that failed]}
-nlohmann::json evaluate_holdout(int count, int batch, const GenerateFn& generate, const Callbacks& callbacks = {});
+//  "clauses": {kind: {...}}, "seconds", "images_per_second", "failures": [first prompts that failed]}.
+// With a save_dir, every picture is kept there as NNN-pass.png or NNN-fail.png, its prompt embedded.
+nlohmann::json evaluate_holdout(int count, int batch, const GenerateFn& generate, const Callbacks& callbacks = {},
+                                const std::filesystem::path& save_dir = {});
+
+// A --save-dir for pictures of an evaluation must be new or empty: no earlier run's files get mixed in
+// or overwritten. Throws a UsageError otherwise.
+void check_save_dir(const std::filesystem::path& save_dir);
 
 struct HoldoutParams {
   Txt2ImgParams generation;  // method, model, sampling (prompt, seed and count unused)
@@ -33,6 +40,7 @@ struct HoldoutParams {
   int batch = 25;            // pictures generated together
   std::string detect_key;    // also re-tokenize every picture and test it for this watermark key
                              // (defaults to the --watermark key when one is embedded)
+  std::filesystem::path save_dir;  // when set: every picture, as NNN-pass.png or NNN-fail.png
   void validate() const;
 };
 // The report of evaluate_holdout(), plus passes and acceptance rate; with a detect key,

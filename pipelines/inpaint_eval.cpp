@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "media_io/image.h"
+#include "pipelines/holdout_eval.h"
 #include "world/caption.h"
 #include "world/holdout.h"
 #include "world/judge.h"
@@ -70,8 +71,7 @@ void InpaintEvalParams::validate() const {
   check.mask = "holdout";
   check.generation.prompt.clear();
   check.validate();
-  if (!save_dir.empty() && std::filesystem::exists(save_dir) && !std::filesystem::is_empty(save_dir))
-    throw UsageError("--save-dir " + save_dir.string() + " is not empty: name a new or empty folder");
+  check_save_dir(save_dir);
 }
 
 nlohmann::json evaluate_inpaint_holdout(const InpaintEvalParams& params, models::ModelStore& store,

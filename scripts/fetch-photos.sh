@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Training photos for the `photo` upscaler, from Debian packages: the wallpapers of
 # plasma-workspace-wallpapers (photographs and artwork), gnome-backgrounds (renders), the nature
-# photographs of mate-backgrounds and the colour sample photographs of python3-skimage (a cat, coffee,
+# photographs of mate-backgrounds, the Ubuntu 16.04 wallpaper-contest photographs of
+# lomiri-wallpapers-16.04 and the colour sample photographs of python3-skimage (a cat, coffee,
 # an astronaut, motorcycles...: the fine natural texture the wallpapers lack). The .debs are
 # downloaded (not installed) and the largest picture of each wallpaper is kept in the cache; never
 # committed, and never the evaluation photos (those come from opencv-doc, scripts/fetch-eval-data.sh).
@@ -9,9 +10,9 @@
 set -euo pipefail
 
 cache="${JIELONG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jielong}/photos"
-version=2  # bump when the selection changes: an older cache is refetched
+version=3  # bump when the selection changes: an older cache is refetched
 if [[ "$(cat "$cache/.complete" 2>/dev/null)" == "$version" ]]; then echo "$cache"; exit 0; fi
-packages="plasma-workspace-wallpapers gnome-backgrounds mate-backgrounds python3-skimage"
+packages="plasma-workspace-wallpapers gnome-backgrounds mate-backgrounds lomiri-wallpapers-16.04 python3-skimage"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 ( cd "$work" && apt-get download $packages >/dev/null 2>&1 ) || {
@@ -30,6 +31,8 @@ done
 find -L "$work"/root/usr/share/backgrounds/gnome -type f -iname '*.webp' -size +10k -exec cp -L {} "$cache.partial/" \;
 # MATE: the photographs (nature/), not the flat artwork.
 for f in "$work"/root/usr/share/backgrounds/mate/nature/*.jpg; do cp -L "$f" "$cache.partial/mate-$(basename "$f")"; done
+# Lomiri (Ubuntu 16.04's contest winners): photographs, most of them.
+for f in "$work"/root/usr/share/backgrounds/*_by_*.jpg; do cp -L "$f" "$cache.partial/lomiri-$(basename "$f")"; done
 # scikit-image: its colour photographs (the grey test patterns and microscopy are left out).
 for name in astronaut chelsea coffee motorcycle_left rocket; do
   f=$(find "$work"/root/usr/lib/python3/dist-packages/skimage/data -maxdepth 1 -name "$name.*" | head -1)

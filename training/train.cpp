@@ -64,6 +64,7 @@ void TrainParams::validate() const {
   if (eval_count < 0) throw UsageError("train: --eval-count must not be negative");
   if (precision != "auto" && precision != "bf16" && precision != "fp32")
     throw UsageError("train: --precision must be auto, bf16 or fp32, got '" + precision + "'");
+  if (!(snr_floor >= 0 && snr_floor <= 5)) throw UsageError("train: --snr-floor must be in 0..5 (the Min-SNR clamp's top)");
   if (!model_config.is_object()) throw UsageError("train: --model-config must be a JSON object");
   if (resume && overwrite) throw UsageError("train: --resume continues a checkpoint; --overwrite would start over: pick one");
   if (resume && !init_from.empty())

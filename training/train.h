@@ -42,6 +42,10 @@ struct TrainParams {
   // Matmul precision of the network trainers (ar, ar-draft, maskgit, diffusion): "bf16" (mixed precision,
   // float32 weights and optimizer), "fp32", or "auto" (bf16 where the CPU has it natively).
   std::string precision = "auto";
+  // diffusion, diffusion-inpaint: the loss weights the clean-latent error of each training time by
+  // its SNR clamped to [snr_floor, 5] (Min-SNR-5 when 0). A floor lifts the noisiest times, where a
+  // picture's layout and colours are decided, from almost nothing (SNR ~0.01) to that weight.
+  double snr_floor = 0;
   // upscaler: what it learns from ("photo": scripts/fetch-photos.sh, or `photos`; "world": ShapeWorld
   // renders) and its scale.
   std::string upscaler_data = "photo";

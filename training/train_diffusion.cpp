@@ -3,7 +3,7 @@
 // vectors x latent_scale), noises them at a uniformly drawn training time and regresses the
 // velocity v = a eps - b x0, weighted by min(SNR, 5) / (SNR + 1) (Min-SNR weighting, Hang et al. 2023:
 // the high-SNR steps that fix the last details stop dominating the loss, which speeds training up
-// several times). 10% of the captions are dropped to the null prompt for classifier-free guidance.
+// several times; --snr-floor also lifts the noisiest steps' weight). 10% of the captions are dropped to the null prompt for classifier-free guidance.
 // At each checkpoint the averaged weights draw the first holdout prompts with the default sampler and
 // the world judge scores them.
 //
@@ -142,10 +142,7 @@ nlohmann::json train_diffusion(const TrainParams& given, const Callbacks& callba
     const torch::Tensor a = (1 + sigmas * sigmas).rsqrt().view({-1, 1, 1, 1});
     const torch::Tensor noisy = latents * a + noise * (sigmas.view({-1, 1, 1, 1}) * a);
     const torch::Tensor target = schedule.target(latents, noise, sigmas);
-    const torch::Tensor snr = 1 / (sigmas * sigmas);
-    const torch::Tensor weight = schedule.prediction() == samplers::Prediction::Velocity
-                                     ? snr.clamp_max(kMinSnrGamma) / (snr + 1)
-                                     : snr.clamp_max(kMinSnrGamma) / snr;
+    const torch::Tensor weight = schedule.loss_weight(sigmas, params.snr_floor, kMinSnrGamma);
 
     run.schedule_learning_rate();
     torch::Tensor loss;

@@ -66,4 +66,10 @@ torch::Tensor NoiseSchedule::target(const torch::Tensor& x0, const torch::Tensor
   return noise * a - x0 * (shape_sigmas * a);
 }
 
+torch::Tensor NoiseSchedule::loss_weight(const torch::Tensor& sigmas, double snr_floor, double snr_cap) const {
+  const torch::Tensor snr = 1 / (sigmas * sigmas);
+  const torch::Tensor x0_weight = snr.clamp(snr_floor, snr_cap);
+  return prediction_ == Prediction::Velocity ? x0_weight / (snr + 1) : x0_weight / snr;
+}
+
 }  // namespace jl::samplers

@@ -41,6 +41,10 @@ class NoiseSchedule {
   static torch::Tensor noised(const torch::Tensor& x0, const torch::Tensor& noise, double sigma);
   // The training target for `prediction` (eps itself, or v = a eps - b x0).
   torch::Tensor target(const torch::Tensor& x0, const torch::Tensor& noise, const torch::Tensor& sigmas) const;
+  // The weight of each sample's squared target() error in the training loss: Min-SNR (Hang et al.
+  // 2023) weighs the clean sample's error by SNR = 1/sigma^2 clamped to [snr_floor, snr_cap], here
+  // carried over to the target (v's error is x0's times sqrt(SNR + 1), eps's times sqrt(SNR)).
+  torch::Tensor loss_weight(const torch::Tensor& sigmas, double snr_floor, double snr_cap) const;
 
  private:
   NoiseSchedule(std::vector<double> sigmas, Prediction prediction);

@@ -34,6 +34,8 @@ Command add_holdout_command(CLI::App& parent, const GlobalOptions& global) {
   t->add_option("--count", holdout->count, "Holdout prompts (at most 500)")->capture_default_str();
   t->add_option("--batch", holdout->batch, "Pictures generated together")->capture_default_str();
   t->add_option("--detect-key", holdout->detect_key, "Also test every picture for this watermark key");
+  auto txt2img_save_dir = std::make_shared<std::string>();
+  t->add_option("--save-dir", *txt2img_save_dir, "Write every picture (NNN-pass.png or NNN-fail.png, its prompt embedded) into this new folder");
 
   auto inpaint_gen = std::make_shared<GenerationArgs>();
   auto inpaint_args = std::make_shared<InpaintArgs>();
@@ -75,6 +77,7 @@ Command add_holdout_command(CLI::App& parent, const GlobalOptions& global) {
     if (t->parsed()) {
       finish_generation_args(*gen);
       holdout->generation = gen->params;
+      holdout->save_dir = *txt2img_save_dir;
       const nlohmann::json r = evaluate_txt2img_holdout(*holdout, store, progress_callbacks("holdout txt2img"));
       emit_result(r);
       if (console().quiet) return;

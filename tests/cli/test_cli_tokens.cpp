@@ -137,4 +137,14 @@ TEST_CASE("cli txt2img, inpaint and watermark detect on tiny models", "[cli]") {
   CHECK(fs::exists(dir / "judged" / "000-after-pass.png") != fs::exists(dir / "judged" / "000-after-fail.png"));
   CHECK(run_jielong("holdout inpaint --method diffusion --steps 2 --count 2" + save + models, &out) == 2);
   CHECK_THAT(out, Contains("is not empty"));
+  // The text-to-image benchmark keeps its pictures the same way, each with its prompt.
+  const std::string pictures = " --save-dir '" + (dir / "drawn").string() + "'";
+  REQUIRE(run_jielong("holdout txt2img --method diffusion --steps 2 --count 2 --batch 1" + pictures + models, &out) == 0);
+  for (const char* index : {"000", "001"}) {
+    const fs::path pass = dir / "drawn" / (std::string(index) + "-pass.png"), fail = dir / "drawn" / (std::string(index) + "-fail.png");
+    REQUIRE(fs::exists(pass) != fs::exists(fail));
+    CHECK_FALSE(media::read_image(fs::exists(pass) ? pass : fail).text.at("parameters").empty());
+  }
+  CHECK(run_jielong("holdout txt2img --method diffusion --steps 2 --count 2" + pictures + models, &out) == 2);
+  CHECK_THAT(out, Contains("is not empty"));
 }

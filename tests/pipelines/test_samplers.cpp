@@ -148,3 +148,24 @@ TEST_CASE("samplers: noise levels, names and misuse", "[pipelines]") {
   CHECK_THROWS_WITH(fresh->set_timesteps(0), Contains("steps must be in 1..1000"));
   CHECK_THROWS_WITH(make_sampler(SamplerKind::Ddim, schedule, 1.5), Contains("--eta must be in 0..1"));
 }
+
+TEST_CASE("noise schedule: Min-SNR loss weights, with and without a floor", "[pipelines]") {
+  const NoiseSchedule v = NoiseSchedule::cosine(1000, Prediction::Velocity);
+  const NoiseSchedule eps = NoiseSchedule::cosine(1000, Prediction::Epsilon);
+  // sigma 10 (SNR 0.01), 1 (SNR 1), 0.1 (SNR 100).
+  const torch::Tensor sigmas = torch::tensor({10.0, 1.0, 0.1}, torch::kDouble);
+  // v: the clean error's weight min(SNR, 5) over SNR + 1.
+  const torch::Tensor plain = v.loss_weight(sigmas, 0, 5);
+  CHECK(plain[0].item<double>() == Approx(0.01 / 1.01));
+  CHECK(plain[1].item<double>() == Approx(0.5));
+  CHECK(plain[2].item<double>() == Approx(5.0 / 101));
+  // A floor of 1 lifts only the noisy end: there the clean error weighs 1, as in a plain v loss.
+  const torch::Tensor lifted = v.loss_weight(sigmas, 1, 5);
+  CHECK(lifted[0].item<double>() == Approx(1 / 1.01));
+  CHECK(lifted[1].item<double>() == Approx(0.5));
+  CHECK(lifted[2].item<double>() == Approx(5.0 / 101));
+  // eps: over SNR.
+  const torch::Tensor e = eps.loss_weight(sigmas, 0, 5);
+  CHECK(e[0].item<double>() == Approx(1));
+  CHECK(e[2].item<double>() == Approx(0.05));
+}

@@ -187,6 +187,14 @@ TEST_CASE("train diffusion on a tiny model", "[training]") {
   p.steps += 2;
   training::train(p);
   CHECK(models::read_checkpoint_info(p.output).step == p.steps);
+  // A Min-SNR floor trains too; one above the clamp's top is refused.
+  p.snr_floor = 1;
+  p.steps += 1;
+  training::train(p);
+  CHECK(models::read_checkpoint_info(p.output).step == p.steps);
+  p.snr_floor = 6;
+  CHECK_THROWS_WITH(training::train(p), Contains("--snr-floor must be in 0..5"));
+  p.snr_floor = 0;
   p.model_config = {{"channels", {8, 8}}, {"blocks", 1}, {"heads", 2}, {"self_attention", {4}}};
   p.resume = false;
   p.overwrite = true;
