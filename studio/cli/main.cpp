@@ -58,6 +58,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {  // a ParseError to CLI11, but a request like --help
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
     const std::string where = app.get_subcommands().empty() ? "jielong" : "jielong " + app.get_subcommands()[0]->get_name();
     std::fprintf(stderr, "jielong: %s (see `%s --help`)\n", e.what(), where.c_str());

@@ -60,6 +60,9 @@ TEST_CASE("jielong version and info", "[cli]") {
   std::string out;
   REQUIRE(test::run_jielong("version", &out) == 0);
   CHECK_THAT(out, Contains(JL_VERSION_STRING));
+  REQUIRE(test::run_jielong("--version", &out) == 0);  // the flag answers as the command does
+  CHECK_THAT(out, Contains(JL_VERSION_STRING));
+  CHECK_THAT(out, !Contains("--help"));
 
   REQUIRE(test::run_jielong("info --json", &out) == 0);
   const auto info = test::last_json(out).at("info");
