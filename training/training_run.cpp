@@ -66,6 +66,9 @@ TrainingRun::TrainingRun(const TrainParams& params, torch::nn::Module& model, to
     step_ = checkpoint.info().step;
     auto seconds = checkpoint.info().extra.find("train_seconds");
     if (seconds != checkpoint.info().extra.end()) elapsed_before_ = std::atof(seconds->second.c_str());
+    // A fine-tune stays one: where its first session started is kept through every resume.
+    auto start = checkpoint.info().extra.find("initialized_from");
+    if (start != checkpoint.info().extra.end() && !info_.extra.count("initialized_from")) info_.extra[start->first] = start->second;
   } else {
     check_can_write(params_.output, params_.overwrite);
     if (!params_.init_from.empty()) {

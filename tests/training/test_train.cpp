@@ -95,6 +95,15 @@ TEST_CASE("train tokenizer: checkpoints, resumes and logs", "[training]") {
     CHECK(result.info().extra.at("initialized_from") == "tok.safetensors (step 2)");
     // (a fresh start from the same seed would hold the untrained weights: two steps away from these)
     CHECK(torch::allclose(start.tensor("encoder.0.weight"), result.tensor("encoder.0.weight"), 1e-4, 1e-5));
+    // Resuming the fine-tune keeps the record of where it started.
+    {
+      training::TrainParams more = tuned;
+      more.init_from.clear();
+      more.resume = true;
+      more.steps = 2;
+      training::train(more);
+      CHECK(models::read_checkpoint_info(tuned.output).extra.at("initialized_from") == "tok.safetensors (step 2)");
+    }
     tuned.overwrite = true;
     tuned.model_config["codebook_size"] = 16;
     CHECK_THROWS_WITH(training::train(tuned), Contains("--init-from") && Contains("same model config"));
