@@ -116,17 +116,18 @@ int main(int argc, char** argv) try {
     const int process_side = std::min({multiple * side, photo.cols, photo.rows});
     media::Image whole;
     whole.pixels = photo(cv::Rect((photo.cols - process_side) / 2, (photo.rows - process_side) / 2, process_side, process_side)).clone();
-    media::write_image(work / "in.png", whole);
+    const fs::path in = work / ("in-" + std::to_string(process_side) + ".png");
+    media::write_image(in, whole);
     std::printf("\n2. whole process, %dx%d PNG: start, load, read, upscale, write (best of 2 wall times)\n", process_side,
                 process_side);
     std::printf("%-8s %5s %10s %12s %7s %9s\n", "model", "scale", "jielong s", "upscalerjs s", "faster", "PSNR dB");
     for (const std::string& name : names)
       for (int scale : {2, 3, 4, 8}) {
-        const std::string ours_cmd = quoted(jielong) + " -q --overwrite upscale " + quoted(work / "in.png") + " -o " +
+        const std::string ours_cmd = quoted(jielong) + " -q --overwrite upscale " + quoted(in) + " -o " +
                                      quoted(work / "ours.png") + " --model " + name + " --scale " + std::to_string(scale);
         const std::string theirs_cmd = "node " + quoted(node_dir / "upscale_png.mjs") + " " +
                                        quoted(upscalerjs_model_file(name, scale)) + " " +
-                                       std::to_string(upscalerjs_input_range(name)) + " " + quoted(work / "in.png") + " " +
+                                       std::to_string(upscalerjs_input_range(name)) + " " + quoted(in) + " " +
                                        quoted(work / "theirs.png");
         const double ours = best_run_seconds(ours_cmd, 2, "jielong upscale");
         const double theirs = best_run_seconds(theirs_cmd, 2, "node upscale_png.mjs");
