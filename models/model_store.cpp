@@ -82,4 +82,12 @@ size_t ModelStore::loaded_count() const {
   return loaded_.size();
 }
 
+std::string companion_for(const ModelStore& store, const std::string& model, const std::string& key,
+                          const std::string& requested, const std::string& fallback) {
+  if (!requested.empty()) return requested;
+  const CheckpointInfo info = read_checkpoint_info(store.find(model));
+  const auto recorded = info.extra.find(key);
+  return recorded != info.extra.end() && !recorded->second.empty() ? recorded->second : fallback;
+}
+
 }  // namespace jl::models

@@ -80,4 +80,17 @@ class ModelStore {
   std::map<std::string, std::shared_ptr<void>> loaded_;
 };
 
+// The companion checkpoint (tokenizer, text encoder) that `model` reads: `requested` when given, else
+// the one its checkpoint records under `key` (training writes "tokenizer" and "text_encoder"), else
+// `fallback`. So a generator keeps working when its companions are retrained under new names, until
+// it is retrained itself.
+std::string companion_for(const ModelStore& store, const std::string& model, const std::string& key,
+                          const std::string& requested, const std::string& fallback);
+inline std::string tokenizer_for(const ModelStore& store, const std::string& generator, const std::string& requested) {
+  return companion_for(store, generator, "tokenizer", requested, "tokenizer");
+}
+inline std::string text_encoder_for(const ModelStore& store, const std::string& generator, const std::string& requested) {
+  return companion_for(store, generator, "text_encoder", requested, "text_encoder");
+}
+
 }  // namespace jl::models

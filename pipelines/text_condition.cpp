@@ -1,21 +1,12 @@
 #include "pipelines/text_condition.h"
 
 #include "core/error.h"
-#include "models/checkpoint.h"
-#include "models/model_store.h"
 
 namespace jl {
 
 Condition encode_prompts(models::TextEncoderImpl& encoder, const std::vector<std::string>& prompts) {
   const models::TextBatch batch = encoder.tokenize(prompts);
   return {encoder.forward(batch), batch.padding};
-}
-
-std::string text_encoder_for(models::ModelStore& store, const std::string& generator, const std::string& requested) {
-  if (!requested.empty()) return requested;
-  const models::CheckpointInfo info = models::read_checkpoint_info(store.find(generator));
-  const auto recorded = info.extra.find("text_encoder");
-  return recorded != info.extra.end() && !recorded->second.empty() ? recorded->second : "text_encoder";
 }
 
 void check_reads_text(const std::string& generator_name, int text_dim, int text_len,

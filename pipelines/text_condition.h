@@ -9,10 +9,6 @@
 
 #include "models/text_encoder.h"
 
-namespace jl::models {
-class ModelStore;
-}
-
 namespace jl {
 
 struct Condition {
@@ -26,11 +22,6 @@ struct Condition {
 
 // The text encoder's features for `prompts`, one row each ("" is the null condition).
 Condition encode_prompts(models::TextEncoderImpl& encoder, const std::vector<std::string>& prompts);
-
-// The text encoder a generator reads: `requested` when given, else the one its checkpoint records that
-// it was trained with (metadata "text_encoder"), else "text_encoder". So a generator keeps working
-// when the shared text encoder is retrained under a new name, until it is retrained itself.
-std::string text_encoder_for(models::ModelStore& store, const std::string& generator, const std::string& requested);
 
 // jl::Error naming both checkpoints when a generator that reads `text_len` features of size `text_dim`
 // was not trained with this text encoder.

@@ -84,7 +84,8 @@ std::string Txt2ImgParams::to_string() const {
     if (top_k) out << ", Top-k: " << top_k;
     if (top_p < 1) out << ", Top-p: " << top_p;
   }
-  out << ", Seed: " << seed << ", Tokenizer: " << tokenizer;
+  out << ", Seed: " << seed;
+  if (!tokenizer.empty()) out << ", Tokenizer: " << tokenizer;
   if (!text_encoder.empty()) out << ", Text encoder: " << text_encoder;
   if (watermark.enabled()) out << ", Watermark: gamma " << watermark.gamma << " delta " << watermark.delta;
   if (upscale != 1) out << ", Upscale: " << upscale << "x " << upscaler;

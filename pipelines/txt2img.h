@@ -48,7 +48,7 @@ struct Txt2ImgParams {
   double eta = 0;                     // diffusion with ddim: 0 deterministic, 1 as noisy as DDPM
   std::filesystem::path init_image;   // diffusion: img2img from this picture (resized to the model's canvas)
   double strength = 0.75;             // img2img: how much of the picture is redrawn (1: all)
-  std::string tokenizer = "tokenizer";
+  std::string tokenizer;               // empty: the one the generator was trained with (tokenizer_for)
   std::string text_encoder;            // empty: the one the generator was trained with (text_encoder_for)
   // The cascade: 1 keeps the generator's 64x64; 2, 3, 4 or 8 makes each picture that much larger
   // with `upscaler` (pipelines/upscale.h; `world` is trained for ShapeWorld generations).

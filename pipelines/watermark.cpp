@@ -59,7 +59,7 @@ void WatermarkDetectParams::validate() const {
 WatermarkScore detect_watermark(const WatermarkDetectParams& params, models::ModelStore& store) {
   params.validate();
   const media::Image image = media::read_image(params.image);
-  auto tokenizer = tokens::load_tokenizer(store, params.tokenizer);
+  auto tokenizer = tokens::load_tokenizer(store, models::tokenizer_for(store, params.generator, params.tokenizer));
   const std::vector<int64_t> grid = tokens::tokenize_image(*tokenizer, image.pixels);
   return score_watermark(grid, params.watermark, params.threshold);
 }

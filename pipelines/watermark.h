@@ -41,7 +41,8 @@ WatermarkScore score_watermark(const std::vector<int64_t>& tokens, const Waterma
 struct WatermarkDetectParams {
   std::filesystem::path image;
   WatermarkOptions watermark;          // key and gamma (delta is unused)
-  std::string tokenizer = "tokenizer";
+  std::string generator = "ar";  // the model that made the picture: its tokenizer re-tokenizes it
+  std::string tokenizer;          // empty: the generator's (tokenizer_for)
   double threshold = 4.0;
   void validate() const;
 };

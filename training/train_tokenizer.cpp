@@ -43,6 +43,7 @@ nlohmann::json train_tokenizer(const TrainParams& params, const Callbacks& callb
   info.dataset = "ShapeWorld v1 renders at " + std::to_string(config.image_size) + "x" +
                  std::to_string(config.image_size) + ", streamed (seed " + std::to_string(params.seed) + ")";
   TrainingRun run(params, *model, optimizer, info, callbacks);
+  run.half_checkpoint = true;  // an 8x8-token tokenizer's deep levels pass the 25 MB cap in float32
   run.evaluate = [&] { return evaluate_tokenizer(*model, params.eval_count); };
 
   world::DatasetOptions data;

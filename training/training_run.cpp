@@ -85,15 +85,15 @@ TrainingRun::TrainingRun(const TrainParams& params, torch::nn::Module& model, to
   if (ema_decay_ > 0) {
     torch::NoGradGuard no_grad;
     for (const torch::Tensor& p : model_.parameters()) ema_.push_back(p.detach().clone());
-    // The checkpoint holds the averaged weights; the raw ones that training continues from are here.
-    if (params_.resume && fs::exists(raw_weights_path(params_))) {
-      const models::Checkpoint raw(raw_weights_path(params_));
-      if (raw.info().step == step_)
-        models::load_strict(model_, raw, info_.model);
-      else  // written by another run: the averaged weights are the better start
-        say("resume: " + raw_weights_path(params_).string() + " is from step " + std::to_string(raw.info().step) +
-            ", not " + std::to_string(step_) + "; continuing from the checkpoint's averaged weights");
-    }
+  }
+  // The checkpoint holds averaged or float16 weights; the raw ones that training continues from are here.
+  if (params_.resume && fs::exists(raw_weights_path(params_))) {
+    const models::Checkpoint raw(raw_weights_path(params_));
+    if (raw.info().step == step_)
+      models::load_strict(model_, raw, info_.model);
+    else  // written by another run: the checkpoint's weights are the better start
+      say("resume: " + raw_weights_path(params_).string() + " is from step " + std::to_string(raw.info().step) +
+          ", not " + std::to_string(step_) + "; continuing from the checkpoint's weights");
   }
   if (params_.resume) {
     if (fs::exists(optimizer_path(params_))) {
@@ -193,13 +193,13 @@ void TrainingRun::swap_in_ema() {
 void TrainingRun::save() {
   const double seconds =
       elapsed_before_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  if (ema_decay_ > 0) {
-    // Raw weights first (while the model holds them), for --resume.
+  if (ema_decay_ > 0 || half_checkpoint) {
+    // Raw float32 weights first (while the model holds them), for --resume.
     models::CheckpointInfo raw = info_;
     raw.step = step_;
     models::save_checkpoint(raw_weights_path(params_), model_, raw, /*overwrite=*/true);
-    swap_in_ema();
   }
+  if (ema_decay_ > 0) swap_in_ema();
   model_.eval();
   if (evaluate && params_.eval_count > 0) {
     torch::NoGradGuard no_grad;

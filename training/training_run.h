@@ -42,7 +42,7 @@ class TrainingRun {
   // eval mode; its numbers are logged and stored in the checkpoint metadata as "eval".
   std::function<nlohmann::json()> evaluate;
   // Store the checkpoint's floating-point tensors as float16 (half the size; loading casts back). The
-  // raw weights kept for --resume stay float32.
+  // raw weights kept for --resume (run_dir/raw.safetensors) stay float32.
   bool half_checkpoint = false;
   const nlohmann::json& last_eval() const { return last_eval_; }
 

@@ -38,11 +38,12 @@ void check_compatible(const DiffusionModels& models, const std::string& denoiser
 DiffusionModels load_diffusion_models(models::ModelStore& store, const std::string& denoiser,
                                       const std::string& tokenizer, const std::string& text_encoder) {
   DiffusionModels models;
-  models.tokenizer = tokens::load_tokenizer(store, tokenizer);
-  const std::string text_encoder_name = text_encoder_for(store, denoiser, text_encoder);
+  const std::string tokenizer_name = models::tokenizer_for(store, denoiser, tokenizer);
+  models.tokenizer = tokens::load_tokenizer(store, tokenizer_name);
+  const std::string text_encoder_name = models::text_encoder_for(store, denoiser, text_encoder);
   models.text_encoder = tokens::load_text_encoder(store, text_encoder_name);
   models.denoiser = load_denoiser(store, denoiser);
-  check_compatible(models, denoiser, tokenizer, text_encoder_name);
+  check_compatible(models, denoiser, tokenizer_name, text_encoder_name);
   return models;
 }
 

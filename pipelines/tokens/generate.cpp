@@ -22,15 +22,16 @@ Callbacks image_callbacks(const Callbacks& outer, int index, int count) {
 
 TokenModels load_token_models(models::ModelStore& store, const Txt2ImgParams& params) {
   TokenModels models;
-  models.tokenizer = load_tokenizer(store, params.tokenizer);
-  const std::string text_encoder = text_encoder_for(store, params.model_name(), params.text_encoder);
+  const std::string tokenizer = models::tokenizer_for(store, params.model_name(), params.tokenizer);
+  models.tokenizer = load_tokenizer(store, tokenizer);
+  const std::string text_encoder = models::text_encoder_for(store, params.model_name(), params.text_encoder);
   models.text_encoder = load_text_encoder(store, text_encoder);
   models.generator = load_generator(store, params.model_name(), params.method == Txt2ImgMethod::Ar);
-  check_compatible(*models.generator, params.model_name(), *models.tokenizer, params.tokenizer, *models.text_encoder,
+  check_compatible(*models.generator, params.model_name(), *models.tokenizer, tokenizer, *models.text_encoder,
                    text_encoder);
   if (!params.draft.empty()) {
     models.draft = load_generator(store, params.draft, /*causal=*/true);
-    check_compatible(*models.draft, params.draft, *models.tokenizer, params.tokenizer, *models.text_encoder, text_encoder);
+    check_compatible(*models.draft, params.draft, *models.tokenizer, tokenizer, *models.text_encoder, text_encoder);
   }
   return models;
 }

@@ -16,11 +16,12 @@ std::vector<cv::Mat> inpaint_tokens(const cv::Mat& picture, const cv::Mat& mask,
                                     models::ModelStore& store, const Callbacks& callbacks) {
   torch::NoGradGuard no_grad;
   const int width = picture.cols, height = picture.rows;
-  auto tokenizer = load_tokenizer(store, p.tokenizer);
-  const std::string text_encoder_name = text_encoder_for(store, p.model_name(), p.text_encoder);
+  const std::string tokenizer_name = models::tokenizer_for(store, p.model_name(), p.tokenizer);
+  auto tokenizer = load_tokenizer(store, tokenizer_name);
+  const std::string text_encoder_name = models::text_encoder_for(store, p.model_name(), p.text_encoder);
   auto text_encoder = load_text_encoder(store, text_encoder_name);
   auto generator = load_generator(store, p.model_name(), /*causal=*/false);
-  check_compatible(*generator, p.model_name(), *tokenizer, p.tokenizer, *text_encoder, text_encoder_name);
+  check_compatible(*generator, p.model_name(), *tokenizer, tokenizer_name, *text_encoder, text_encoder_name);
 
   // Token grid of the picture, and the tokens whose patch touches the mask: pixel (x, y) lies in
   // token (x * g / width, y * g / height), the same mapping the nearest-neighbour resize of the

@@ -132,15 +132,13 @@ void require_image_output(const BatchItem& item) {
 
 // The checkpoints a generation needs, looked up before anything runs.
 void check_models(const BatchItem& item, const Txt2ImgParams& p, models::ModelStore& store) {
-  std::vector<std::string> names = {p.model_name(), p.tokenizer};
-  if (!p.text_encoder.empty()) names.push_back(p.text_encoder);
-  if (!p.draft.empty()) names.push_back(p.draft);
-  for (const std::string& name : names) {
-    try {
-      store.find(name);
-    } catch (const Error& e) {
-      throw UsageError(item.where + ": " + e.what());
-    }
+  try {
+    store.find(p.model_name());
+    store.find(models::tokenizer_for(store, p.model_name(), p.tokenizer));
+    store.find(models::text_encoder_for(store, p.model_name(), p.text_encoder));
+    if (!p.draft.empty()) store.find(p.draft);
+  } catch (const Error& e) {
+    throw UsageError(item.where + ": " + e.what());
   }
 }
 

@@ -18,7 +18,9 @@ Command add_watermark_command(CLI::App& parent, const GlobalOptions& global) {
   detect->add_option("--key", params->watermark.key, "The secret key it was generated with")->required();
   detect->add_option("--watermark-gamma", params->watermark.gamma, "Green fraction used at generation")->capture_default_str();
   detect->add_option("--threshold", params->threshold, "z-score above which the verdict is 'watermarked'")->capture_default_str();
-  detect->add_option("--tokenizer", params->tokenizer, "Tokenizer checkpoint")->capture_default_str();
+  detect->add_option("--model", params->generator, "The generator that made the picture: its tokenizer re-tokenizes it")
+      ->capture_default_str();
+  detect->add_option("--tokenizer", params->tokenizer, "Tokenizer checkpoint (default: the one --model was trained with)");
   command.run = [params, &global] {
     models::ModelStore store(global.models_dir);
     const WatermarkScore score = detect_watermark(*params, store);

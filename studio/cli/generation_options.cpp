@@ -52,7 +52,7 @@ void add_generation_options(CLI::App& app, GenerationArgs& args, bool per_prompt
   app.add_option("--watermark", p.watermark.key, "ar: embed a token watermark with this secret key");
   app.add_option("--watermark-gamma", p.watermark.gamma, "Watermark green fraction")->capture_default_str();
   app.add_option("--watermark-delta", p.watermark.delta, "Watermark logit bonus")->capture_default_str();
-  app.add_option("--tokenizer", p.tokenizer, "Tokenizer checkpoint")->capture_default_str();
+  app.add_option("--tokenizer", p.tokenizer, "Tokenizer checkpoint (default: the one the generator was trained with)");
   app.add_option("--text-encoder", p.text_encoder, "Text encoder checkpoint (default: the one the generator was trained with)");
 }
 

@@ -26,6 +26,18 @@ bool same_pixels(const cv::Mat& a, const cv::Mat& b) {
   return a.size() == b.size() && a.type() == b.type() && cv::norm(a, b, cv::NORM_INF) == 0;
 }
 
+// A copy of checkpoint `from` saved as `to`, its metadata recording `key` = `value` (as training
+// records the tokenizer and text encoder a generator was trained with).
+void copy_recording(const std::filesystem::path& dir, const std::string& from, const std::string& to,
+                    const std::string& key, const std::string& value) {
+  const models::Checkpoint original(dir / (from + ".safetensors"));
+  models::CheckpointInfo info = original.info();
+  info.extra[key] = value;
+  std::map<std::string, at::Tensor> tensors;
+  for (const std::string& name : original.names()) tensors[name] = original.tensor(name);
+  models::save_tensors(dir / (to + ".safetensors"), tensors, info.to_metadata());
+}
+
 }  // namespace
 
 TEST_CASE("txt2img: every method, reproducible per seed, with named errors", "[pipelines]") {
@@ -94,12 +106,7 @@ TEST_CASE("txt2img: every method, reproducible per seed, with named errors", "[p
     text_info.model = models::kTextEncoderModel;
     text_info.config = older->config;
     models::save_checkpoint(dir / "text_encoder_old.safetensors", *older, text_info);
-    const models::Checkpoint maskgit(dir / "maskgit.safetensors");
-    models::CheckpointInfo info = maskgit.info();
-    info.extra["text_encoder"] = "text_encoder_old";
-    std::map<std::string, at::Tensor> tensors;
-    for (const std::string& name : maskgit.names()) tensors[name] = maskgit.tensor(name);
-    models::save_tensors(dir / "maskgit_old.safetensors", tensors, info.to_metadata());
+    copy_recording(dir.path(), "maskgit", "maskgit_old", "text_encoder", "text_encoder_old");
 
     p.method = Txt2ImgMethod::MaskGit;
     p.count = 1;
@@ -114,6 +121,30 @@ TEST_CASE("txt2img: every method, reproducible per seed, with named errors", "[p
     p.text_encoder.clear();
     models::ModelStore fresh(dir.path());
     CHECK_THROWS_WITH(txt2img(p, fresh), Contains("text_encoder_old"));
+  }
+  SECTION("a generator reads the tokenizer its checkpoint names, unless one is given") {
+    models::PatchTokenizer other(test::tiny_tokenizer_config());
+    test::randomize(*other, 9, 0.3);
+    models::CheckpointInfo info;
+    info.model = models::kPatchTokenizerModel;
+    info.config = other->config;
+    models::save_checkpoint(dir / "tokenizer_other.safetensors", *other, info);
+    copy_recording(dir.path(), "ar", "ar_other", "tokenizer", "tokenizer_other");
+
+    p.method = Txt2ImgMethod::Ar;
+    p.count = 1;
+    p.model = "ar_other";
+    const cv::Mat recorded = txt2img(p, store).images[0].rgb;
+    p.model = "ar";
+    CHECK_FALSE(same_pixels(txt2img(p, store).images[0].rgb, recorded));
+    p.tokenizer = "tokenizer_other";
+    CHECK(same_pixels(txt2img(p, store).images[0].rgb, recorded));
+    CHECK_THAT(txt2img(p, store).images[0].parameters, Contains("Tokenizer: tokenizer_other"));
+    std::filesystem::remove(dir / "tokenizer_other.safetensors");
+    p.model = "ar_other";
+    p.tokenizer.clear();
+    models::ModelStore fresh(dir.path());
+    CHECK_THROWS_WITH(txt2img(p, fresh), Contains("tokenizer_other"));
   }
 }
 

@@ -51,6 +51,11 @@ TEST_CASE("train tokenizer: checkpoints, resumes and logs", "[training]") {
   CHECK(models::load_patch_tokenizer(p.output)->config.codebook_size == 32);
   CHECK(fs::exists(p.run_dir / "loss.csv"));
   CHECK(fs::exists(p.run_dir / "optimizer.pt"));
+  // The checkpoint holds float16 weights (half the shipped size); --resume continues from the
+  // float32 ones kept in the run folder.
+  const std::string weight = "decoder.0.weight";
+  CHECK(models::Checkpoint(p.output).tensor(weight).scalar_type() == torch::kHalf);
+  CHECK(models::Checkpoint(p.run_dir / "raw.safetensors").tensor(weight).scalar_type() == torch::kFloat);
 
   SECTION("an existing checkpoint is not replaced without --overwrite") {
     CHECK_THROWS_WITH(training::train(p), Contains("already exists"));
