@@ -21,9 +21,9 @@ const std::map<std::string, TaskDefaults>& tasks() {
   static const std::map<std::string, TaskDefaults> table = {
       {"tokenizer", {4000, 32, 1e-3, train_tokenizer}},
       {"text", {1500, 128, 1e-3, train_text}},
-      {"ar", {6000, 16, 6e-4, train_generator}},
-      {"ar-draft", {4000, 16, 1e-3, train_generator}},
-      {"maskgit", {6000, 16, 6e-4, train_generator}},
+      {"ar", {7000, 32, 6e-4, train_generator}},
+      {"ar-draft", {3000, 32, 1e-3, train_generator}},
+      {"maskgit", {7000, 32, 6e-4, train_generator}},
       {"diffusion", {8000, 32, 3e-4, train_diffusion}},
       {"diffusion-inpaint", {3000, 32, 1e-4, train_diffusion}},
       {"upscaler", {3000, 16, 5e-4, train_upscaler}},
@@ -65,6 +65,9 @@ void TrainParams::validate() const {
   if (precision != "auto" && precision != "bf16" && precision != "fp32")
     throw UsageError("train: --precision must be auto, bf16 or fp32, got '" + precision + "'");
   if (!(snr_floor >= 0 && snr_floor <= 5)) throw UsageError("train: --snr-floor must be in 0..5 (the Min-SNR clamp's top)");
+  if (decoder_only && task != "tokenizer") throw UsageError("train: --decoder-only is for the tokenizer");
+  if (decoder_only && !resume && init_from.empty())
+    throw UsageError("train: --decoder-only fine-tunes a trained tokenizer: give --init-from NAME (or --resume)");
   if (!model_config.is_object()) throw UsageError("train: --model-config must be a JSON object");
   if (resume && overwrite) throw UsageError("train: --resume continues a checkpoint; --overwrite would start over: pick one");
   if (resume && !init_from.empty())
@@ -85,6 +88,9 @@ nlohmann::json train(const TrainParams& given, const Callbacks& callbacks) {
   if (params.steps == 0) params.steps = defaults.steps;
   if (params.batch == 0) params.batch = defaults.batch;
   if (params.lr == 0) params.lr = defaults.lr;
+  // Token generators work over the coarse 8x8 tokens (64 choices a picture); the diffusion denoiser
+  // over the fine 16x16 tokenizer's code vectors.
+  if (params.tokenizer.empty()) params.tokenizer = params.task == "diffusion" || params.task == "diffusion-inpaint" ? "tokenizer" : "tokenizer_8x8";
   if (params.run_dir.empty()) params.run_dir = fs::path("runs") / params.output.stem();
   return defaults.run(params, callbacks);
 }

@@ -37,7 +37,8 @@ struct TrainParams {
   double checkpoint_minutes = 5;
   int eval_count = 200;         // holdout prompts measured at each checkpoint (0: none)
   nlohmann::json model_config = nlohmann::json::object();  // overrides of the model's config defaults
-  std::string tokenizer = "tokenizer";         // generators: the tokenizer checkpoint they work over
+  std::string tokenizer;        // generators: the tokenizer they work over (default: ar, ar-draft and maskgit
+                                // "tokenizer_8x8", diffusion "tokenizer")
   std::string text_encoder = "text_encoder";   // generators: the text encoder they condition on
   // Matmul precision of the network trainers (ar, ar-draft, maskgit, diffusion): "bf16" (mixed precision,
   // float32 weights and optimizer), "fp32", or "auto" (bf16 where the CPU has it natively).
@@ -46,6 +47,9 @@ struct TrainParams {
   // its SNR clamped to [snr_floor, 5] (Min-SNR-5 when 0). A floor lifts the noisiest times, where a
   // picture's layout and colours are decided, from almost nothing (SNR ~0.01) to that weight.
   double snr_floor = 0;
+  // tokenizer: fine-tune the decoder alone (with --init-from or --resume). The encoder and codebook
+  // stay as they are, so every picture keeps its tokens and generators trained on them stay valid.
+  bool decoder_only = false;
   // upscaler: what it learns from ("photo": scripts/fetch-photos.sh, or `photos`; "world": ShapeWorld
   // renders) and its scale.
   std::string upscaler_data = "photo";

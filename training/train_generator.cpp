@@ -26,11 +26,10 @@ namespace {
 constexpr double kConditionDropout = 0.1;
 constexpr double kEmaDecay = 0.998;
 
-// Per-task defaults. ar and maskgit: d 192, 6 layers, 6 heads (3.1M parameters): a training step of
-// 16 pictures takes about a second on one core, and costs less than half the FLOPs of d 256 x 8
-// layers, so within a training budget the model sees twice the pictures; what these generators lack
-// most is pictures seen (the diffusion model needed ~100k before it drew shapes). ar-draft: d 128,
-// 2 layers, so that proposing costs a fraction of a target step.
+// Per-task defaults. ar and maskgit: d 256, 8 layers, 8 heads (6.3M parameters). Over the 8x8
+// tokenizer a picture is 64 tokens after the prompt's 20, so a step of 32 pictures takes about a
+// second on one core: what these generators lacked most over 16x16 tokens (256 a picture) was
+// pictures seen. ar-draft: d 128, 2 layers, so that proposing costs a fraction of a target step.
 models::TokenTransformerConfig base_config(const std::string& task) {
   models::TokenTransformerConfig config;
   config.causal = task != "maskgit";
@@ -40,9 +39,9 @@ models::TokenTransformerConfig base_config(const std::string& task) {
     config.layers = 2;
     config.heads = 4;
   } else {
-    config.dim = 192;
-    config.layers = 6;
-    config.heads = 6;
+    config.dim = 256;
+    config.layers = 8;
+    config.heads = 8;
   }
   return config;
 }

@@ -3,6 +3,8 @@
 // The loss weights pixels near edges five times more than flat areas and adds an image-gradient
 // term: a blurred star costs little in plain MSE but fails the judge (DESIGN.md's measured naive try
 // kept only 25% of shapes at 27 dB), so the loss spends its effort where shapes are decided.
+// --decoder-only fine-tunes the decoder of a trained tokenizer: its tokens stay what they were, so it
+// can keep improving while generators learn those tokens.
 #include "models/patch_tokenizer.h"
 #include "pipelines/tokenizer_eval.h"
 #include "training/trainers.h"
@@ -34,7 +36,8 @@ nlohmann::json train_tokenizer(const TrainParams& params, const Callbacks& callb
   const auto config = config_with_overrides<models::PatchTokenizerConfig>(params.model_config);
   torch::manual_seed(params.seed);
   models::PatchTokenizer model(config);
-  torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(params.lr).betas({0.9, 0.99}));
+  const auto trained = params.decoder_only ? model->decoder->parameters() : model->parameters();
+  torch::optim::Adam optimizer(trained, torch::optim::AdamOptions(params.lr).betas({0.9, 0.99}));
 
   models::CheckpointInfo info;
   info.model = models::kPatchTokenizerModel;
@@ -56,7 +59,17 @@ nlohmann::json train_tokenizer(const TrainParams& params, const Callbacks& callb
   while (!run.done()) {
     const torch::Tensor target = models::to_unit_range(stream.next().images);
     run.schedule_learning_rate();
-    const auto out = model->forward(target);
+    models::PatchTokenizerImpl::Output out;
+    if (params.decoder_only) {  // the tokens as they are (no codebook update), the decoder learning
+      {
+        torch::NoGradGuard no_grad;
+        out.indices = model->encode(target);
+      }
+      out.reconstruction = model->decoder->forward(model->quantizer->lookup(out.indices));
+      out.commitment_loss = torch::zeros({});
+    } else {
+      out = model->forward(target);
+    }
     const torch::Tensor weight = 1 + 4 * edge_map(target);
     const torch::Tensor error = out.reconstruction - target;
     const torch::Tensor pixel = (weight * error.abs()).mean() + error.square().mean();

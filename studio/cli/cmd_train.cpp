@@ -45,13 +45,15 @@ Command add_train_command(CLI::App& parent, const GlobalOptions& global) {
       ->capture_default_str();
   command.app->add_option("--model-config", args->model_config,
                           "JSON object overriding the model's config, e.g. '{\"codebook_size\": 512}'");
-  command.app->add_option("--tokenizer", p.tokenizer, "Generators: the tokenizer checkpoint (name or path)")
-      ->capture_default_str();
+  command.app->add_option("--tokenizer", p.tokenizer,
+                          "Generators: the tokenizer checkpoint (name or path; default tokenizer_8x8, diffusion: tokenizer)");
   command.app->add_option("--text-encoder", p.text_encoder, "Generators: the text encoder checkpoint (name or path)")
       ->capture_default_str();
   command.app->add_option("--snr-floor", p.snr_floor,
                           "diffusion: lowest weight of a training time's clean-latent error (Min-SNR clamps SNR to [floor, 5])")
       ->capture_default_str();
+  command.app->add_flag("--decoder-only", p.decoder_only,
+                        "tokenizer: fine-tune the decoder alone (with --init-from); every picture keeps its tokens");
   command.app->add_option("--data", p.upscaler_data, "upscaler: photo (Debian wallpapers, scripts/fetch-photos.sh) or world")
       ->capture_default_str();
   command.app->add_option("--scale", p.scale, "upscaler: 2, 3, 4 or 8")->capture_default_str();

@@ -88,6 +88,21 @@ TEST_CASE("train tokenizer: checkpoints, resumes and logs", "[training]") {
     p.model_config["codebook_size"] = 16;
     CHECK_THROWS_WITH(training::train(p), Contains("resume without changing the model config"));
   }
+  SECTION("--decoder-only keeps the encoder and codebook, so every picture keeps its tokens") {
+    training::TrainParams tuned = tiny("tokenizer", dir, "decoder");
+    tuned.model_config = p.model_config;
+    tuned.decoder_only = true;
+    CHECK_THROWS_WITH(training::train(tuned), Contains("--init-from"));
+    tuned.init_from = p.output.string();
+    tuned.lr = 1e-2;
+    training::train(tuned);
+    const models::Checkpoint start(p.output), result(tuned.output);
+    for (const std::string& name : start.names()) {
+      const bool same = torch::equal(start.tensor(name), result.tensor(name));
+      INFO(name);
+      CHECK(same == (name.rfind("decoder.", 0) != 0));
+    }
+  }
   SECTION("--init-from starts a new run from those weights at step 0") {
     training::TrainParams tuned = tiny("tokenizer", dir, "tuned");
     tuned.model_config = p.model_config;
@@ -142,6 +157,7 @@ TEST_CASE("train: bad parameters are named", "[training]") {
 TEST_CASE("train text, ar, ar-draft and maskgit on tiny models", "[training]") {
   TempDir dir;
   test::write_tiny_models(dir.path());
+  fs::copy_file(dir / "tokenizer.safetensors", dir / "tokenizer_8x8.safetensors");
   training::TrainParams text = tiny("text", dir, "text");
   text.model_config = {{"dim", 16}, {"layers", 1}, {"heads", 2}};
   const nlohmann::json text_eval = training::train(text);
@@ -159,7 +175,8 @@ TEST_CASE("train text, ar, ar-draft and maskgit on tiny models", "[training]") {
       const auto model = models::load_token_transformer(p.output);
       CHECK(model->config.causal == (std::string(task) != "maskgit"));
       CHECK(model->config.vocab == 32);  // from the tokenizer it was trained over
-      CHECK(models::read_checkpoint_info(p.output).extra.at("tokenizer") == "tokenizer");
+      // By default token generators learn the coarse 8x8 tokenizer's tokens (here a copy of the tiny one).
+      CHECK(models::read_checkpoint_info(p.output).extra.at("tokenizer") == "tokenizer_8x8");
       // Shipped generators are stored in float16; the weights kept for --resume are float32.
       CHECK(models::Checkpoint(p.output).view("head.weight").dtype == jl::st::DType::F16);
       CHECK(models::Checkpoint(p.run_dir / "raw.safetensors").view("head.weight").dtype == jl::st::DType::F32);
