@@ -17,9 +17,11 @@ nlohmann::json evaluate_tokenizer(models::PatchTokenizerImpl& tokenizer, int cou
   const auto& holdout = world::holdout_images();
   count = std::min<int>(count, int(holdout.size()));
   const int n = tokenizer.config.image_size;
+  const int64_t indices_per_image = int64_t(tokenizer.config.grid()) * tokenizer.config.grid();
   constexpr int kChunk = 50;
   int passed = 0;
   double squared_error = 0;
+  int64_t kept_tokens = 0;
   std::vector<torch::Tensor> all_indices;
   nlohmann::json failures = nlohmann::json::array();
   for (int start = 0; start < count; start += kChunk) {
@@ -35,8 +37,10 @@ nlohmann::json evaluate_tokenizer(models::PatchTokenizerImpl& tokenizer, int cou
     const torch::Tensor indices = tokenizer.encode(batch);
     all_indices.push_back(indices);
     const torch::Tensor recon = tokenizer.decode(indices);
+    std::vector<torch::Tensor> seen;  // the 8-bit reconstructions, as the tokenizer reads them
     for (int k = 0; k < size; ++k) {
       const cv::Mat image = media::tensor_to_image(recon[k], media::TensorRange::MinusOneOne);
+      seen.push_back(media::image_to_tensor(image, media::TensorRange::MinusOneOne));
       // PSNR on the 8-bit pictures a user would see.
       const torch::Tensor a = media::image_to_tensor(image), b = media::image_to_tensor(originals[size_t(k)]);
       squared_error += (a - b).square().mean().item<double>();
@@ -46,6 +50,7 @@ nlohmann::json evaluate_tokenizer(models::PatchTokenizerImpl& tokenizer, int cou
       else if (failures.size() < 10)
         failures.push_back(world::canonical_caption(holdout[i]));
     }
+    kept_tokens += tokenizer.encode(torch::stack(seen)).eq(indices).sum().item<int64_t>();
     callbacks.report(start + size, count);
     callbacks.throw_if_cancelled();
   }
@@ -56,6 +61,8 @@ nlohmann::json evaluate_tokenizer(models::PatchTokenizerImpl& tokenizer, int cou
           {"judge_pass", count ? double(passed) / count : 0.0},
           {"psnr", mse > 0 ? 10 * std::log10(1.0 / mse) : 99.0},
           {"codes_used", usage.used},
+          // What re-tokenizing a generated picture recovers (the watermark detector relies on it).
+          {"token_stability", count ? double(kept_tokens) / (double(count) * indices_per_image) : 0.0},
           {"perplexity", usage.perplexity},
           {"failures", failures}};
 }

@@ -14,7 +14,8 @@ class PatchTokenizerImpl;
 namespace jl {
 
 // The first `count` holdout image prompts, each laid out with seed = its index:
-// {"count", "judge_pass", "psnr", "codes_used", "perplexity", "failures": [first few prompts]}.
+// {"count", "judge_pass", "psnr", "codes_used", "perplexity", "token_stability" (the share of tokens
+// the 8-bit reconstruction re-tokenizes to), "failures": [first few prompts]}.
 nlohmann::json evaluate_tokenizer(models::PatchTokenizerImpl& tokenizer, int count, const Callbacks& callbacks = {});
 
 }  // namespace jl

@@ -112,9 +112,10 @@ Command add_holdout_command(CLI::App& parent, const GlobalOptions& global) {
       const nlohmann::json r = evaluate_tokenizer(*tokenizer, *tokenizer_count, progress_callbacks("holdout tokenizer"));
       emit_result(r);
       if (!console().quiet)
-        std::printf("judge pass %.1f%% of %d, PSNR %.2f dB, %lld codes used (perplexity %.0f)\n",
+        std::printf("judge pass %.1f%% of %d, PSNR %.2f dB, %lld codes used (perplexity %.0f), %.1f%% of tokens kept when re-tokenized\n",
                     100 * r["judge_pass"].get<double>(), r["count"].get<int>(), r["psnr"].get<double>(),
-                    (long long)r["codes_used"].get<int64_t>(), r["perplexity"].get<double>());
+                    (long long)r["codes_used"].get<int64_t>(), r["perplexity"].get<double>(),
+                    100 * r["token_stability"].get<double>());
     }
   };
   return command;

@@ -14,4 +14,5 @@ TEST_CASE("shipped tokenizer: holdout reconstructions keep every shape", "[cli][
   CHECK(r["judge_pass"].get<double>() >= 0.99);
   CHECK(r["psnr"].get<double>() >= 28.0);
   CHECK(r["codes_used"].get<int>() >= 512);
+  CHECK(r["token_stability"].get<double>() >= 0.8);  // measured 85.6%: the share re-tokenizing keeps
 }

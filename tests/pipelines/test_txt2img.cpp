@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <catch2/catch.hpp>
+#include <functional>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -24,6 +25,18 @@ namespace {
 
 bool same_pixels(const cv::Mat& a, const cv::Mat& b) {
   return a.size() == b.size() && a.type() == b.type() && cv::norm(a, b, cv::NORM_INF) == 0;
+}
+
+// A model of the given config with random weights (seeded, large enough that its pictures differ
+// from any other's), saved as a checkpoint of that kind.
+template <class Model, class Config>
+void save_randomized(const std::filesystem::path& path, const Config& config, const char* kind) {
+  Model model(config);
+  test::randomize(*model, 9, 0.3);
+  models::CheckpointInfo info;
+  info.model = kind;
+  info.config = config;
+  models::save_checkpoint(path, *model, info);
 }
 
 // A copy of checkpoint `from` saved as `to`, its metadata recording `key` = `value` (as training
@@ -99,52 +112,41 @@ TEST_CASE("txt2img: every method, reproducible per seed, with named errors", "[p
     p.tokenizer = "small_tokenizer";
     CHECK_THROWS_WITH(txt2img(p, store), Contains("predicts 32 codes") && Contains("small_tokenizer"));
   }
-  SECTION("a generator reads the text encoder its checkpoint names, unless one is given") {
-    models::TextEncoder older(test::tiny_text_encoder_config());
-    test::randomize(*older, 7, 0.3);
-    models::CheckpointInfo text_info;
-    text_info.model = models::kTextEncoderModel;
-    text_info.config = older->config;
-    models::save_checkpoint(dir / "text_encoder_old.safetensors", *older, text_info);
-    copy_recording(dir.path(), "maskgit", "maskgit_old", "text_encoder", "text_encoder_old");
-
-    p.method = Txt2ImgMethod::MaskGit;
-    p.count = 1;
-    p.model = "maskgit_old";
-    const cv::Mat recorded = txt2img(p, store).images[0].rgb;
-    p.text_encoder = "text_encoder_old";
-    CHECK(same_pixels(txt2img(p, store).images[0].rgb, recorded));
-    p.text_encoder = "text_encoder";
-    CHECK_FALSE(same_pixels(txt2img(p, store).images[0].rgb, recorded));
-    CHECK_THAT(txt2img(p, store).images[0].parameters, Contains("Text encoder: text_encoder"));
-    std::filesystem::remove(dir / "text_encoder_old.safetensors");
-    p.text_encoder.clear();
-    models::ModelStore fresh(dir.path());
-    CHECK_THROWS_WITH(txt2img(p, fresh), Contains("text_encoder_old"));
-  }
-  SECTION("a generator reads the tokenizer its checkpoint names, unless one is given") {
-    models::PatchTokenizer other(test::tiny_tokenizer_config());
-    test::randomize(*other, 9, 0.3);
-    models::CheckpointInfo info;
-    info.model = models::kPatchTokenizerModel;
-    info.config = other->config;
-    models::save_checkpoint(dir / "tokenizer_other.safetensors", *other, info);
-    copy_recording(dir.path(), "ar", "ar_other", "tokenizer", "tokenizer_other");
-
-    p.method = Txt2ImgMethod::Ar;
-    p.count = 1;
-    p.model = "ar_other";
-    const cv::Mat recorded = txt2img(p, store).images[0].rgb;
-    p.model = "ar";
-    CHECK_FALSE(same_pixels(txt2img(p, store).images[0].rgb, recorded));
-    p.tokenizer = "tokenizer_other";
-    CHECK(same_pixels(txt2img(p, store).images[0].rgb, recorded));
-    CHECK_THAT(txt2img(p, store).images[0].parameters, Contains("Tokenizer: tokenizer_other"));
-    std::filesystem::remove(dir / "tokenizer_other.safetensors");
-    p.model = "ar_other";
-    p.tokenizer.clear();
-    models::ModelStore fresh(dir.path());
-    CHECK_THROWS_WITH(txt2img(p, fresh), Contains("tokenizer_other"));
+  // The companions a generator's checkpoint records: its metadata key, the parameter that overrides
+  // it, and how to make another one of that kind (randomized, so its pictures differ).
+  struct Companion {
+    std::string key, label;
+    std::string Txt2ImgParams::*field;
+    std::function<void(const std::filesystem::path&)> write_other;
+  };
+  const Companion companions[] = {
+      {"text_encoder", "Text encoder", &Txt2ImgParams::text_encoder,
+       [](const std::filesystem::path& path) {
+         save_randomized<models::TextEncoder>(path, test::tiny_text_encoder_config(), models::kTextEncoderModel);
+       }},
+      {"tokenizer", "Tokenizer", &Txt2ImgParams::tokenizer, [](const std::filesystem::path& path) {
+         save_randomized<models::PatchTokenizer>(path, test::tiny_tokenizer_config(), models::kPatchTokenizerModel);
+       }}};
+  for (const Companion& c : companions) {
+    DYNAMIC_SECTION("a generator reads the " << c.key << " its checkpoint names, unless one is given") {
+      const std::string other = c.key + "_other";
+      c.write_other(dir / (other + ".safetensors"));
+      copy_recording(dir.path(), "maskgit", "maskgit_other", c.key, other);
+      p.method = Txt2ImgMethod::MaskGit;
+      p.count = 1;
+      p.model = "maskgit_other";
+      const cv::Mat recorded = txt2img(p, store).images[0].rgb;
+      p.model = "maskgit";
+      CHECK_FALSE(same_pixels(txt2img(p, store).images[0].rgb, recorded));
+      p.*c.field = other;
+      CHECK(same_pixels(txt2img(p, store).images[0].rgb, recorded));
+      CHECK_THAT(txt2img(p, store).images[0].parameters, Contains(c.label + ": " + other));
+      std::filesystem::remove(dir / (other + ".safetensors"));
+      p.model = "maskgit_other";
+      (p.*c.field).clear();
+      models::ModelStore fresh(dir.path());
+      CHECK_THROWS_WITH(txt2img(p, fresh), Contains(other));
+    }
   }
 }
 
