@@ -36,13 +36,26 @@ int Txt2ImgParams::step_count() const {
   return method == Txt2ImgMethod::Diffusion ? 20 : 8;
 }
 
+// The AR defaults are the best of a sweep on 100 holdout prompts (ar at step ~5,300): guidance 2 and
+// temperature 0.5 gave 83% where 3 and 1 gave 54%; stronger guidance and full temperature start
+// extra objects and overshoot sizes.
+double Txt2ImgParams::guidance() const {
+  if (cfg_scale) return *cfg_scale;
+  return method == Txt2ImgMethod::Ar ? 2.0 : 3.0;
+}
+
+double Txt2ImgParams::sampling_temperature() const {
+  if (temperature) return *temperature;
+  return method == Txt2ImgMethod::Ar ? 0.5 : 1.0;
+}
+
 void Txt2ImgParams::validate() const {
   auto require = [](bool ok, const std::string& what) {
     if (!ok) throw UsageError(what);
   };
   require(count >= 1 && count <= 10000, "-n must be in 1..10000, got " + std::to_string(count));
-  require(cfg_scale >= 0 && cfg_scale <= 50, "--cfg-scale must be in 0..50");
-  require(temperature >= 0 && temperature <= 10, "--temperature must be in 0..10 (0: greedy)");
+  require(guidance() >= 0 && guidance() <= 50, "--cfg-scale must be in 0..50");
+  require(sampling_temperature() >= 0 && sampling_temperature() <= 10, "--temperature must be in 0..10 (0: greedy)");
   require(top_k >= 0, "--top-k must not be negative (0: off)");
   require(top_p > 0 && top_p <= 1, "--top-p must be in (0, 1] (1: off)");
   require(steps >= 0 && steps <= (method == Txt2ImgMethod::Diffusion ? 1000 : 256),
@@ -78,9 +91,9 @@ std::string Txt2ImgParams::to_string() const {
     if (sampler == samplers::SamplerKind::Ddim) out << ", Eta: " << eta;
     if (!init_image.empty()) out << ", Init image: " << init_image.filename().string() << ", Denoising strength: " << strength;
   }
-  out << ", CFG scale: " << cfg_scale;
+  out << ", CFG scale: " << guidance();
   if (method != Txt2ImgMethod::Diffusion) {
-    out << ", Temperature: " << temperature;
+    out << ", Temperature: " << sampling_temperature();
     if (top_k) out << ", Top-k: " << top_k;
     if (top_p < 1) out << ", Top-p: " << top_p;
   }

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <opencv2/core/mat.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,8 +37,9 @@ struct Txt2ImgParams {
   int gamma = 4;                      // speculative: tokens the draft proposes per target pass
   int count = 1;                      // images; image i uses seed + i
   uint64_t seed = 0;
-  double cfg_scale = 3.0;             // classifier-free guidance (1: none)
-  double temperature = 1.0;           // 0: greedy
+  // Unset: the method's default (guidance(), sampling_temperature()), measured on the holdout prompts.
+  std::optional<double> cfg_scale;    // classifier-free guidance (1: none)
+  std::optional<double> temperature;  // ar, maskgit; 0: greedy
   int top_k = 0;                      // 0: off
   double top_p = 1.0;                 // 1: off
   int steps = 0;                      // maskgit and diffusion; 0: the method's default (8, 20)
@@ -57,6 +59,8 @@ struct Txt2ImgParams {
 
   std::string model_name() const;     // `model`, or the method's default checkpoint
   int step_count() const;             // `steps`, or the method's default
+  double guidance() const;            // `cfg_scale`, or the method's default: ar 2, maskgit and diffusion 3
+  double sampling_temperature() const;  // `temperature`, or the method's default: ar 0.5, maskgit 1
   void validate() const;              // UsageError naming the flag; also checks the prompts' words
   std::string to_string() const;      // AUTOMATIC1111-style "parameters" text (seed of image 0)
 };

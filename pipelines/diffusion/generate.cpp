@@ -11,7 +11,7 @@ DenoiseOptions denoise_options(const Txt2ImgParams& params) {
   options.sampler = params.sampler;
   options.steps = params.step_count();
   options.eta = params.eta;
-  options.cfg_scale = params.cfg_scale;
+  options.cfg_scale = params.guidance();
   options.strength = params.strength;
   return options;
 }

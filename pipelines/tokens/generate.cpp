@@ -47,25 +47,25 @@ std::vector<cv::Mat> generate_images(const TokenModels& models, const std::vecto
   std::vector<at::Generator> generators = image_generators(first_seed, count);
 
   DecodeOptions decode;
-  decode.sampling = {params.temperature, params.top_k, params.top_p};
+  decode.sampling = {params.sampling_temperature(), params.top_k, params.top_p};
   decode.watermark = params.watermark;
   decode.kv_cache = params.kv_cache;
   torch::Tensor grid;  // [count, N]
   if (!models.generator->config.causal) {
     const MaskGitOptions options{params.step_count(), decode.sampling, params.choice_temperature};
-    GuidedTransformer model(*models.generator, cond, uncond, params.cfg_scale);
+    GuidedTransformer model(*models.generator, cond, uncond, params.guidance());
     const int64_t n = models.generator->config.image_tokens();
     grid = decode_maskgit(model, torch::zeros({count, n}, torch::kLong), torch::ones({count, n}, torch::kBool), options,
                           generators, callbacks);
     stats.target_passes += params.step_count();
   } else if (!models.draft) {
-    GuidedTransformer model(*models.generator, cond, uncond, params.cfg_scale);
+    GuidedTransformer model(*models.generator, cond, uncond, params.guidance());
     grid = decode_autoregressive(model, decode, generators, callbacks, stats);
   } else {
     std::vector<torch::Tensor> rows;
     for (int i = 0; i < count; ++i) {
-      GuidedTransformer target(*models.generator, cond.rows(i, 1), uncond.rows(i, 1), params.cfg_scale);
-      GuidedTransformer draft(*models.draft, cond.rows(i, 1), uncond.rows(i, 1), params.cfg_scale);
+      GuidedTransformer target(*models.generator, cond.rows(i, 1), uncond.rows(i, 1), params.guidance());
+      GuidedTransformer draft(*models.draft, cond.rows(i, 1), uncond.rows(i, 1), params.guidance());
       rows.push_back(decode_speculative(target, draft, params.gamma, decode, generators[size_t(i)],
                                         image_callbacks(callbacks, i, count), stats));
     }
