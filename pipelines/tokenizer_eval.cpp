@@ -61,7 +61,7 @@ nlohmann::json evaluate_tokenizer(models::PatchTokenizerImpl& tokenizer, int cou
           {"judge_pass", count ? double(passed) / count : 0.0},
           {"psnr", mse > 0 ? 10 * std::log10(1.0 / mse) : 99.0},
           {"codes_used", usage.used},
-          // What re-tokenizing a generated picture recovers (the watermark detector relies on it).
+          // What re-tokenizing an 8-bit reconstruction keeps (the watermark detector relies on it).
           {"token_stability", count ? double(kept_tokens) / (double(count) * indices_per_image) : 0.0},
           {"perplexity", usage.perplexity},
           {"failures", failures}};

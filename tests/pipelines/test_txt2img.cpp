@@ -150,6 +150,23 @@ TEST_CASE("txt2img: every method, reproducible per seed, with named errors", "[p
   }
 }
 
+TEST_CASE("txt2img guidance and temperature: the method's defaults unless given", "[pipelines]") {
+  Txt2ImgParams p;
+  p.method = Txt2ImgMethod::Ar;
+  CHECK(p.guidance() == 2.0);
+  CHECK(p.sampling_temperature() == 0.5);
+  p.method = Txt2ImgMethod::MaskGit;
+  CHECK(p.guidance() == 3.0);
+  CHECK(p.sampling_temperature() == 1.0);
+  p.cfg_scale = 1.5;
+  p.temperature = 0;  // greedy is a value, not "unset"
+  CHECK(p.guidance() == 1.5);
+  CHECK(p.sampling_temperature() == 0.0);
+  CHECK_THAT(p.to_string(), Contains("CFG scale: 1.5") && Contains("Temperature: 0"));
+  p.cfg_scale = 60;
+  CHECK_THROWS_WITH(p.validate(), Contains("--cfg-scale"));
+}
+
 TEST_CASE("token inpainting changes only the patch-dilated mask", "[pipelines]") {
   TempDir dir;
   test::write_tiny_models(dir.path());
