@@ -98,19 +98,27 @@ nlohmann::json evaluate_txt2img_holdout(const HoldoutParams& params, models::Mod
   WatermarkOptions detector = p.watermark;
   if (!params.detect_key.empty()) detector.key = params.detect_key;
   int detected = 0, extreme = 0, scored = 0;
-  double z_sum = 0;
+  double z_sum = 0, drawn_z_sum = 0;
+  int64_t kept = 0, drawn_count = 0;
   nlohmann::json report = evaluate_holdout(
       params.count, params.batch,
       [&](const std::vector<std::string>& prompts, uint64_t first_seed) {
         std::vector<cv::Mat> pictures = generator.generate(prompts, first_seed);
-        if (detector.enabled())
-          for (const cv::Mat& picture : pictures) {
-            const WatermarkScore score = score_watermark(tokens::tokenize_image(generator.tokenizer(), picture), detector);
-            detected += score.watermarked;
-            extreme += std::abs(score.z) >= 4;
-            z_sum += score.z;
-            ++scored;
+        if (!detector.enabled()) return pictures;
+        const std::vector<std::vector<int64_t>> drawn = generator.drawn_tokens();
+        for (size_t i = 0; i < pictures.size(); ++i) {
+          const std::vector<int64_t> seen = tokens::tokenize_image(generator.tokenizer(), pictures[i]);
+          const WatermarkScore score = score_watermark(seen, detector);
+          detected += score.watermarked;
+          extreme += std::abs(score.z) >= 4;
+          z_sum += score.z;
+          ++scored;
+          if (i < drawn.size()) {
+            drawn_z_sum += score_watermark(drawn[i], detector).z;
+            for (size_t k = 0; k < seen.size() && k < drawn[i].size(); ++k) kept += seen[k] == drawn[i][k];
+            drawn_count += int64_t(drawn[i].size());
           }
+        }
         return pictures;
       },
       callbacks, params.save_dir);
@@ -118,6 +126,10 @@ nlohmann::json evaluate_txt2img_holdout(const HoldoutParams& params, models::Mod
     report["watermark"] = {{"key_detected", double(detected) / scored},
                            {"abs_z_over_4", double(extreme) / scored},
                            {"mean_z", z_sum / scored}};
+  if (drawn_count) {
+    report["watermark"]["drawn_mean_z"] = drawn_z_sum / scored;
+    report["watermark"]["tokens_kept"] = double(kept) / double(drawn_count);
+  }
   report.update(generator.stats());
   return report;
 }

@@ -44,7 +44,9 @@ struct HoldoutParams {
   void validate() const;
 };
 // The report of evaluate_holdout(), plus passes and acceptance rate; with a detect key,
-// "watermark": {"key_detected": fraction with z > 4, "abs_z_over_4": fraction with |z| >= 4, "mean_z"}.
+// "watermark": {"key_detected": fraction with z > 4, "abs_z_over_4": fraction with |z| >= 4, "mean_z"},
+// and for token generators where the score is lost: "drawn_mean_z" (the tokens as drawn, before the
+// decoder) and "tokens_kept" (the share of drawn tokens re-tokenizing the picture gives back).
 nlohmann::json evaluate_txt2img_holdout(const HoldoutParams& params, models::ModelStore& store,
                                         const Callbacks& callbacks = {});
 

@@ -11,6 +11,7 @@ struct ImageGenerator::Impl {
   diffusion::DiffusionModels diffusion_models;  // diffusion
   tokens::DecodeStats stats;
   int64_t denoised = 0;  // pictures drawn by diffusion
+  torch::Tensor drawn;   // the last token grids, [count, N]
 };
 
 ImageGenerator::ImageGenerator(models::ModelStore& store, const Txt2ImgParams& params) : impl_(std::make_unique<Impl>()) {
@@ -32,7 +33,19 @@ std::vector<cv::Mat> ImageGenerator::generate(const std::vector<std::string>& pr
     impl_->denoised += int64_t(prompts.size());
     return diffusion::generate_images(impl_->diffusion_models, prompts, impl_->params, first_seed, callbacks);
   }
-  return tokens::generate_images(impl_->token_models, prompts, impl_->params, first_seed, callbacks, impl_->stats);
+  return tokens::generate_images(impl_->token_models, prompts, impl_->params, first_seed, callbacks, impl_->stats,
+                                 &impl_->drawn);
+}
+
+std::vector<std::vector<int64_t>> ImageGenerator::drawn_tokens() const {
+  std::vector<std::vector<int64_t>> out;
+  if (impl_->params.method == Txt2ImgMethod::Diffusion || !impl_->drawn.defined()) return out;
+  const torch::Tensor grids = impl_->drawn.contiguous();
+  for (int64_t i = 0; i < grids.size(0); ++i) {
+    const int64_t* row = grids[i].data_ptr<int64_t>();
+    out.emplace_back(row, row + grids.size(1));
+  }
+  return out;
 }
 
 nlohmann::json ImageGenerator::stats() const {

@@ -35,6 +35,8 @@ class ImageGenerator {
   nlohmann::json stats() const;
   // The tokenizer the pictures go through (the watermark detector re-tokenizes with it).
   models::PatchTokenizerImpl& tokenizer() const;
+  // The token grids (raster order) behind the last generate()'s pictures; none for diffusion.
+  std::vector<std::vector<int64_t>> drawn_tokens() const;
 
  private:
   struct Impl;

@@ -1,5 +1,9 @@
 #include "training/generator_training.h"
 
+#include <torch/torch.h>
+
+#include "core/error.h"
+
 namespace jl::training {
 
 nlohmann::json generator_config_json(nlohmann::json defaults, const nlohmann::json& fixed, const TrainParams& params) {
@@ -20,6 +24,22 @@ models::CheckpointInfo generator_info(const TrainParams& params, const std::stri
   info.extra["tokenizer"] = params.tokenizer;
   info.extra["text_encoder"] = params.text_encoder;
   return info;
+}
+
+void load_related_weights(torch::nn::Module& model, const models::Checkpoint& checkpoint, const std::string& model_name,
+                          const nlohmann::json& expected, const std::string& new_prefix, models::CheckpointInfo& info) {
+  models::check_model_name(checkpoint, model_name);
+  if (checkpoint.info().config != expected)
+    throw Error("--init-from: " + checkpoint.path().string() + " has config " + checkpoint.info().config.dump() +
+                ", not " + expected.dump() + "; start from the model this one is meant to extend");
+  torch::NoGradGuard no_grad;
+  for (const auto& item : model.named_parameters()) {
+    if (!new_prefix.empty() && item.key().rfind(new_prefix, 0) == 0) continue;
+    if (!checkpoint.contains(item.key())) throw Error("--init-from: " + checkpoint.path().string() + " lacks " + item.key());
+    item.value().copy_(checkpoint.tensor(item.key()));
+  }
+  info.extra["initialized_from"] =
+      checkpoint.path().filename().string() + " (step " + std::to_string(checkpoint.info().step) + ")";
 }
 
 std::function<nlohmann::json()> holdout_evaluation(const TrainParams& params, GenerateFn generate) {

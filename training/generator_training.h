@@ -12,6 +12,10 @@
 #include "pipelines/holdout_eval.h"
 #include "training/train.h"
 
+namespace torch::nn {
+class Module;
+}
+
 namespace jl::training {
 
 // `defaults` with `fixed` (the frozen models' shapes) and then params.model_config applied.
@@ -21,6 +25,14 @@ nlohmann::json generator_config_json(nlohmann::json defaults, const nlohmann::js
 // tokenizer (`representation`: e.g. "tokenized by") and text encoder.
 models::CheckpointInfo generator_info(const TrainParams& params, const std::string& model, const nlohmann::json& config,
                                       int image_size, const std::string& representation);
+
+// --init-from a related form of the model, which TrainingRun's --init-from (same config only) refuses:
+// the text-to-image denoiser for an inpainting one, the autoregressive transformer for MaskGIT.
+// `checkpoint` must be a `model_name` with config `expected`; every tensor of `model` comes from it
+// except those under `new_prefix` (inputs the related form lacks, left as initialised). Records the
+// source in info.extra["initialized_from"]; the caller then clears params.init_from.
+void load_related_weights(torch::nn::Module& model, const models::Checkpoint& checkpoint, const std::string& model_name,
+                          const nlohmann::json& expected, const std::string& new_prefix, models::CheckpointInfo& info);
 
 // The evaluation TrainingRun runs at each checkpoint: params.eval_count holdout prompts, judged.
 std::function<nlohmann::json()> holdout_evaluation(const TrainParams& params, GenerateFn generate);

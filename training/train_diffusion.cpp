@@ -31,24 +31,6 @@ constexpr double kConditionDropout = 0.1;
 constexpr double kEmaDecay = 0.999;
 constexpr double kMinSnrGamma = 5;
 
-// Fine-tuning an inpainting denoiser from a text-to-image one: every tensor of `checkpoint` goes into
-// `model`, which must hold exactly those plus its known-input convolution (left at zero).
-void load_text_to_image_weights(models::UNetDenoiserImpl& model, const models::Checkpoint& checkpoint) {
-  models::check_model_name(checkpoint, models::kUNetDenoiserModel);
-  models::UNetDenoiserConfig expected = model.config;
-  expected.inpainting = false;
-  if (checkpoint.info().config != nlohmann::json(expected))
-    throw Error("--init-from: " + checkpoint.path().string() + " has config " + checkpoint.info().config.dump() +
-                ", not the text-to-image form of this model " + nlohmann::json(expected).dump() +
-                "; start from the denoiser it is meant to extend");
-  torch::NoGradGuard no_grad;
-  for (const auto& item : model.named_parameters()) {
-    if (item.key().rfind("known_input.", 0) == 0) continue;
-    if (!checkpoint.contains(item.key())) throw Error("--init-from: " + checkpoint.path().string() + " lacks " + item.key());
-    item.value().copy_(checkpoint.tensor(item.key()));
-  }
-}
-
 }  // namespace
 
 nlohmann::json train_diffusion(const TrainParams& given, const Callbacks& callbacks) {
@@ -80,9 +62,10 @@ nlohmann::json train_diffusion(const TrainParams& given, const Callbacks& callba
   models::CheckpointInfo info = generator_info(params, models::kUNetDenoiserModel, config,
                                                frozen.tokenizer->config.image_size, "as latents of");
   if (inpainting && !params.init_from.empty()) {  // TrainingRun's --init-from wants the same config
-    const models::Checkpoint start(store.find(params.init_from));
-    load_text_to_image_weights(*model, start);
-    info.extra["initialized_from"] = start.path().filename().string() + " (step " + std::to_string(start.info().step) + ")";
+    models::UNetDenoiserConfig text_to_image = config;
+    text_to_image.inpainting = false;
+    load_related_weights(*model, models::Checkpoint(store.find(params.init_from)), models::kUNetDenoiserModel,
+                         text_to_image, "known_input.", info);
     params.init_from.clear();
   }
   TrainingRun run(params, *model, optimizer, info, callbacks, kEmaDecay);

@@ -4,7 +4,8 @@
 // unconditional model to contrast with.
 // - ar / ar-draft: next-token cross-entropy in raster order (the draft is the same model, smaller);
 // - maskgit: a mask ratio drawn from the cosine schedule per picture, cross-entropy on the masked
-//   positions only (the MaskGIT recipe).
+//   positions only (the MaskGIT recipe); --init-from may name the autoregressive model of the same
+//   shape to start from.
 // At each checkpoint the averaged weights generate pictures for the first holdout prompts and the
 // world judge scores them.
 #include "models/model_store.h"
@@ -48,7 +49,8 @@ models::TokenTransformerConfig base_config(const std::string& task) {
 
 }  // namespace
 
-nlohmann::json train_generator(const TrainParams& params, const Callbacks& callbacks) {
+nlohmann::json train_generator(const TrainParams& given, const Callbacks& callbacks) {
+  TrainParams params = given;
   models::ModelStore store(params.models_dir);
   tokens::TokenModels frozen;
   frozen.tokenizer = tokens::load_tokenizer(store, params.tokenizer);
@@ -70,8 +72,20 @@ nlohmann::json train_generator(const TrainParams& params, const Callbacks& callb
   torch::optim::AdamW optimizer(model->parameters(),
                                 torch::optim::AdamWOptions(params.lr).betas({0.9, 0.95}).weight_decay(0.05));
 
-  const models::CheckpointInfo info = generator_info(params, models::kTokenTransformerModel, config,
-                                                     frozen.tokenizer->config.image_size, "tokenized by");
+  models::CheckpointInfo info = generator_info(params, models::kTokenTransformerModel, config,
+                                               frozen.tokenizer->config.image_size, "tokenized by");
+  if (!config.causal && !params.init_from.empty()) {
+    // MaskGIT from the autoregressive model of the same shape: what it knows of shapes, colours and
+    // places carries over, only the attention pattern and the input (the token itself or the mask,
+    // rather than the token before) change; far faster than learning from scratch.
+    const models::Checkpoint start(store.find(params.init_from));
+    if (start.info().model == models::kTokenTransformerModel && start.info().config.value("causal", false)) {
+      models::TokenTransformerConfig causal = config;
+      causal.causal = true;
+      load_related_weights(*model, start, models::kTokenTransformerModel, causal, "", info);
+      params.init_from.clear();
+    }
+  }
   TrainingRun run(params, *model, optimizer, info, callbacks, kEmaDecay);
   run.half_checkpoint = true;  // the shipped AR model would pass the 25 MB cap in float32
 

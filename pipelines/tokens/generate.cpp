@@ -38,7 +38,7 @@ TokenModels load_token_models(models::ModelStore& store, const Txt2ImgParams& pa
 
 std::vector<cv::Mat> generate_images(const TokenModels& models, const std::vector<std::string>& prompts,
                                      const Txt2ImgParams& params, uint64_t first_seed, const Callbacks& callbacks,
-                                     DecodeStats& stats) {
+                                     DecodeStats& stats, torch::Tensor* drawn) {
   torch::NoGradGuard no_grad;
   const int count = int(prompts.size());
   const Condition cond = encode_prompts(*models.text_encoder, prompts);
@@ -71,12 +71,12 @@ std::vector<cv::Mat> generate_images(const TokenModels& models, const std::vecto
     }
     grid = torch::cat(rows);
   }
+  if (drawn) *drawn = grid;
   const int64_t g = models.tokenizer->config.grid();
   const torch::Tensor pictures = models.tokenizer->decode(grid.view({count, g, g}));
   std::vector<cv::Mat> out;
   for (int i = 0; i < count; ++i) out.push_back(media::tensor_to_image(pictures[i], media::TensorRange::MinusOneOne));
   return out;
 }
-
 
 }  // namespace jl::tokens

@@ -32,8 +32,9 @@ TokenModels load_token_models(models::ModelStore& store, const Txt2ImgParams& pa
 
 // One picture per prompt (image i drawn with seed first_seed + i), with the sampling settings of
 // `params` (its prompt, count and seed are not used). RGB CV_8UC3 at the tokenizer's side.
+// `drawn` (optional) receives the token grids behind the pictures, [count, N].
 std::vector<cv::Mat> generate_images(const TokenModels& models, const std::vector<std::string>& prompts,
                                      const Txt2ImgParams& params, uint64_t first_seed, const Callbacks& callbacks,
-                                     DecodeStats& stats);
+                                     DecodeStats& stats, torch::Tensor* drawn = nullptr);
 
 }  // namespace jl::tokens

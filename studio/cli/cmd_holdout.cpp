@@ -88,10 +88,15 @@ Command add_holdout_command(CLI::App& parent, const GlobalOptions& global) {
       std::printf("%.2f images/s (%.1f s)", r["images_per_second"].get<double>(), r["seconds"].get<double>());
       if (r.contains("acceptance_rate")) std::printf(", draft acceptance %.1f%%", 100 * r["acceptance_rate"].get<double>());
       std::printf("\n");
-      if (r.contains("watermark"))
-        std::printf("watermark: z > 4 in %.1f%%, |z| >= 4 in %.1f%%, mean z %.2f\n",
-                    100 * r["watermark"]["key_detected"].get<double>(), 100 * r["watermark"]["abs_z_over_4"].get<double>(),
-                    r["watermark"]["mean_z"].get<double>());
+      if (r.contains("watermark")) {
+        const nlohmann::json& w = r["watermark"];
+        std::printf("watermark: z > 4 in %.1f%%, |z| >= 4 in %.1f%%, mean z %.2f", 100 * w["key_detected"].get<double>(),
+                    100 * w["abs_z_over_4"].get<double>(), w["mean_z"].get<double>());
+        if (w.contains("drawn_mean_z"))
+          std::printf(" (the tokens as drawn: mean z %.2f; re-tokenizing keeps %.1f%% of them)",
+                      w["drawn_mean_z"].get<double>(), 100 * w["tokens_kept"].get<double>());
+        std::printf("\n");
+      }
     } else if (i->parsed()) {
       finish_generation_args(*inpaint_gen);
       InpaintEvalParams eval;

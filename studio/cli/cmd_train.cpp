@@ -36,7 +36,7 @@ Command add_train_command(CLI::App& parent, const GlobalOptions& global) {
       ->check(CLI::NonNegativeNumber);
   command.app->add_flag("--resume", p.resume, "Continue the checkpoint given by --out from its last saved step");
   command.app->add_option("--init-from", p.init_from,
-                          "Fine-tune: start from this checkpoint's weights (same model and config) at step 0");
+                          "Fine-tune: start from this checkpoint's weights (same model and config; maskgit: also the ar model of its shape) at step 0");
   command.app->add_option("--checkpoint-minutes", p.checkpoint_minutes, "Minutes between checkpoints")->capture_default_str();
   command.app->add_option("--eval-count", p.eval_count, "Holdout prompts measured at each checkpoint (0: none)")
       ->capture_default_str();
