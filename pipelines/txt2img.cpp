@@ -41,12 +41,12 @@ int Txt2ImgParams::step_count() const {
 // extra objects and overshoot sizes.
 double Txt2ImgParams::guidance() const {
   if (cfg_scale) return *cfg_scale;
-  return method == Txt2ImgMethod::Ar ? 2.0 : 3.0;
+  return method == Txt2ImgMethod::Diffusion ? 3.0 : 2.0;
 }
 
 double Txt2ImgParams::sampling_temperature() const {
   if (temperature) return *temperature;
-  return method == Txt2ImgMethod::Ar ? 0.5 : 1.0;
+  return 0.5;  // ar and maskgit alike (diffusion has no temperature)
 }
 
 void Txt2ImgParams::validate() const {

@@ -59,8 +59,8 @@ struct Txt2ImgParams {
 
   std::string model_name() const;     // `model`, or the method's default checkpoint
   int step_count() const;             // `steps`, or the method's default
-  double guidance() const;            // `cfg_scale`, or the method's default: ar 2, maskgit and diffusion 3
-  double sampling_temperature() const;  // `temperature`, or the method's default: ar 0.5, maskgit 1
+  double guidance() const;            // `cfg_scale`, or the method's default: ar and maskgit 2, diffusion 3
+  double sampling_temperature() const;  // `temperature`, or the default 0.5 (ar, maskgit)
   void validate() const;              // UsageError naming the flag; also checks the prompts' words
   std::string to_string() const;      // AUTOMATIC1111-style "parameters" text (seed of image 0)
 };

@@ -35,9 +35,9 @@ void add_generation_options(CLI::App& app, GenerationArgs& args, bool per_prompt
   app.add_option("--gamma", p.gamma, "Speculative: tokens proposed per target pass")->capture_default_str();
   app.add_option_function<double>(
       "--cfg-scale", [&p](double scale) { p.cfg_scale = scale; },
-      "Classifier-free guidance scale (1: off; default ar 2, maskgit and diffusion 3)");
+      "Classifier-free guidance scale (1: off; default ar and maskgit 2, diffusion 3)");
   app.add_option_function<double>(
-      "--temperature", [&p](double t) { p.temperature = t; }, "ar, maskgit: sampling temperature (0: greedy; default ar 0.5, maskgit 1)");
+      "--temperature", [&p](double t) { p.temperature = t; }, "ar, maskgit: sampling temperature (0: greedy; default 0.5)");
   app.add_option("--top-k", p.top_k, "Keep the k likeliest tokens (0: all)")->capture_default_str();
   app.add_option("--top-p", p.top_p, "Nucleus sampling threshold (1: off)")->capture_default_str();
   app.add_option("--steps", p.steps, "maskgit: decoding steps (default 8); diffusion: sampler steps (default 20)");

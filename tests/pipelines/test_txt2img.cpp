@@ -1,6 +1,6 @@
 // txt2img and token inpainting on tiny random checkpoints through the ModelStore: reproducible bytes,
 // named errors for mismatched models and bad prompts, and inpainting that leaves every pixel outside
-// the patch-dilated mask as it was.
+// the patch-dilated mask as it was; the holdout evaluation's watermark figures.
 #include <torch/torch.h>
 
 #include <catch2/catch.hpp>
@@ -12,6 +12,7 @@
 #include "media_io/image.h"
 #include "models/checkpoint.h"
 #include "models/model_store.h"
+#include "pipelines/holdout_eval.h"
 #include "pipelines/inpaint.h"
 #include "pipelines/txt2img.h"
 #include "test_util.h"
@@ -156,8 +157,11 @@ TEST_CASE("txt2img guidance and temperature: the method's defaults unless given"
   CHECK(p.guidance() == 2.0);
   CHECK(p.sampling_temperature() == 0.5);
   p.method = Txt2ImgMethod::MaskGit;
+  CHECK(p.guidance() == 2.0);
+  CHECK(p.sampling_temperature() == 0.5);
+  p.method = Txt2ImgMethod::Diffusion;
   CHECK(p.guidance() == 3.0);
-  CHECK(p.sampling_temperature() == 1.0);
+  p.method = Txt2ImgMethod::MaskGit;
   p.cfg_scale = 1.5;
   p.temperature = 0;  // greedy is a value, not "unset"
   CHECK(p.guidance() == 1.5);
@@ -212,4 +216,27 @@ TEST_CASE("token inpainting changes only the patch-dilated mask", "[pipelines]")
     params.generation.method = Txt2ImgMethod::Ar;
     CHECK_THROWS_WITH(params.validate(), Contains("needs --method maskgit"));
   }
+}
+
+TEST_CASE("holdout with a watermark key: the score of the pictures and of the tokens as drawn", "[pipelines]") {
+  TempDir dir;
+  test::write_tiny_models(dir.path());
+  models::ModelStore store(dir.path());
+  HoldoutParams p;
+  p.generation.method = Txt2ImgMethod::Ar;
+  p.generation.watermark.key = "k";
+  p.count = 6;
+  p.batch = 3;
+  const nlohmann::json marked = evaluate_txt2img_holdout(p, store)["watermark"];
+  // The tiny model is flat enough for the green list to steer most choices: the drawn tokens carry
+  // the mark whatever the (random) tokenizer's round trip keeps.
+  CHECK(marked["drawn_mean_z"].get<double>() > 4);
+  CHECK(marked["tokens_kept"].get<double>() >= 0);
+  CHECK(marked["tokens_kept"].get<double>() <= 1);
+  // Testing unmarked pictures for the key finds nothing in their tokens either.
+  p.generation.watermark.key.clear();
+  p.detect_key = "k";
+  const nlohmann::json plain = evaluate_txt2img_holdout(p, store)["watermark"];
+  CHECK(std::abs(plain["drawn_mean_z"].get<double>()) < 2);
+  CHECK(plain["key_detected"].get<double>() == 0);
 }
