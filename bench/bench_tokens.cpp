@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
   std::printf("AR, batch 1: KV cache %.3f img/s, recompute %.3f img/s: %.1fx\n", ips(cached1), ips(recomputed1),
               ips(cached1) / ips(recomputed1));
 
-  // 2. Speculative vs plain AR, batch 1, temperature 1.
+  // 2. Speculative vs plain AR, batch 1, both at the default temperature.
   Txt2ImgParams speculative = ar;
   speculative.draft = "ar_draft";
   const nlohmann::json plain20 = run(store, ar, 20, 1), spec20 = run(store, speculative, 20, 1);

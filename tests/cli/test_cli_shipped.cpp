@@ -30,3 +30,11 @@ TEST_CASE("shipped ar: the holdout prompts' pictures pass the judge", "[cli][shi
   CHECK(r["one_object"]["accuracy"].get<double>() >= 0.8);
   CHECK(r["two_object"]["accuracy"].get<double>() >= 0.8);
 }
+
+TEST_CASE("shipped maskgit: the holdout prompts' pictures pass the judge", "[cli][shipped]") {
+  std::string out;
+  REQUIRE(run_jielong("holdout txt2img --method maskgit --count 100 --json", &out) == 0);
+  const nlohmann::json r = test::last_json(out);
+  // Measured 72% on these 100 (73.0% on all 500): below the 85% goal, held here so it cannot slip.
+  CHECK(r["accuracy"].get<double>() >= 0.65);
+}
