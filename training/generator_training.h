@@ -4,17 +4,18 @@
 // checkpoint (holdout prompts drawn by the model being trained, judged).
 #pragma once
 
+#include <torch/torch.h>
+
 #include <functional>
+#include <utility>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "models/checkpoint.h"
+#include "pipelines/tokens/generate.h"
 #include "pipelines/holdout_eval.h"
 #include "training/train.h"
-
-namespace torch::nn {
-class Module;
-}
+#include "world/dataset.h"
 
 namespace jl::training {
 
@@ -34,7 +35,28 @@ models::CheckpointInfo generator_info(const TrainParams& params, const std::stri
 void load_related_weights(torch::nn::Module& model, const models::Checkpoint& checkpoint, const std::string& model_name,
                           const nlohmann::json& expected, const std::string& new_prefix, models::CheckpointInfo& info);
 
+// A draft's loss against its target's logits, both [.., V]: KL(target || draft) per position at
+// kDistillTemperature, and the probability the two share (sum of min(p, q): the chance the target
+// accepts a proposal, guidance aside).
+std::pair<torch::Tensor, torch::Tensor> distillation_loss(const torch::Tensor& draft_logits, const torch::Tensor& target_logits);
+// The draft learns the target's distributions sharpened as sampling sharpens them (the default
+// temperature), so that it spends its small capacity on the tokens the target actually draws.
+inline constexpr double kDistillTemperature = 0.5;
+
 // The evaluation TrainingRun runs at each checkpoint: params.eval_count holdout prompts, judged.
 std::function<nlohmann::json()> holdout_evaluation(const TrainParams& params, GenerateFn generate);
+
+// The same for a token generator: `models` draw the prompts with the sampling settings users get by
+// default (`models.generator`'s method, speculative when a draft is set, which adds "acceptance_rate":
+// what a draft is for). `models` is read at each evaluation, so it may hold the model in training.
+std::function<nlohmann::json()> token_generator_evaluation(const TrainParams& params, const tokens::TokenModels& models);
+
+// A training batch for the token generators: renders tokenized by the frozen tokenizer [B, N], and
+// their captions encoded by the frozen text encoder, 10% of them dropped to the empty prompt so that
+// classifier-free guidance has an unconditional model to contrast with.
+struct TokenBatch {
+  torch::Tensor tokens, text, padding;
+};
+TokenBatch next_token_batch(world::ShapeWorldStream& stream, const tokens::TokenModels& frozen);
 
 }  // namespace jl::training

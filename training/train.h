@@ -47,6 +47,9 @@ struct TrainParams {
   // its SNR clamped to [snr_floor, 5] (Min-SNR-5 when 0). A floor lifts the noisiest times, where a
   // picture's layout and colours are decided, from almost nothing (SNR ~0.01) to that weight.
   double snr_floor = 0;
+  // ar-draft: the target model the draft learns to agree with (its next-token distributions), or
+  // "none" to learn from the data tokens alone.
+  std::string teacher = "ar";
   // tokenizer: fine-tune the decoder alone (with --init-from or --resume). The encoder and codebook
   // stay as they are, so every picture keeps its tokens and generators trained on them stay valid.
   bool decoder_only = false;

@@ -2,7 +2,11 @@
 // conditioned on the frozen text encoder's features. Each step renders fresh scenes, tokenizes them,
 // and drops 10% of the captions to the empty prompt so that classifier-free guidance has an
 // unconditional model to contrast with.
-// - ar / ar-draft: next-token cross-entropy in raster order (the draft is the same model, smaller);
+// - ar: next-token cross-entropy in raster order;
+// - ar-draft: the same model, smaller, taught by its target (--teacher, default ar): at every position
+//   of the same inputs it learns the target's next-token distribution (KL divergence at the sampling
+//   temperature), since what makes a draft useful is how often the target accepts its proposals, not
+//   how well it predicts the data (with --teacher none it learns from the data tokens like ar);
 // - maskgit: a mask ratio drawn from the cosine schedule per picture, cross-entropy on the masked
 //   positions only (the MaskGIT recipe); --init-from may name the autoregressive model of the same
 //   shape to start from.
@@ -24,7 +28,6 @@ namespace F = torch::nn::functional;
 
 namespace {
 
-constexpr double kConditionDropout = 0.1;
 constexpr double kEmaDecay = 0.998;
 
 // Per-task defaults. ar and maskgit: d 256, 8 layers, 8 heads (6.3M parameters). Over the 8x8
@@ -69,6 +72,15 @@ nlohmann::json train_generator(const TrainParams& given, const Callbacks& callba
   torch::manual_seed(params.seed);
   auto model = std::make_shared<models::TokenTransformerImpl>(config);
   frozen.generator = model;
+  std::shared_ptr<models::TokenTransformerImpl> teacher;  // ar-draft: the target it learns to agree with
+  if (params.task == "ar-draft" && params.teacher != "none") {
+    teacher = tokens::load_generator(store, params.teacher, /*causal=*/true);
+    tokens::check_compatible(*teacher, params.teacher, *frozen.tokenizer, params.tokenizer, *frozen.text_encoder,
+                             params.text_encoder);
+    teacher->eval();
+    frozen.generator = teacher;  // evaluation: speculative decoding, the draft proposing to its target
+    frozen.draft = model;
+  }
   torch::optim::AdamW optimizer(model->parameters(),
                                 torch::optim::AdamWOptions(params.lr).betas({0.9, 0.95}).weight_decay(0.05));
 
@@ -86,15 +98,11 @@ nlohmann::json train_generator(const TrainParams& given, const Callbacks& callba
       params.init_from.clear();
     }
   }
+  if (teacher) info.extra["teacher"] = params.teacher;
   TrainingRun run(params, *model, optimizer, info, callbacks, kEmaDecay);
   run.half_checkpoint = true;  // the shipped AR model would pass the 25 MB cap in float32
 
-  Txt2ImgParams sampling;  // the defaults users get
-  sampling.method = config.causal ? Txt2ImgMethod::Ar : Txt2ImgMethod::MaskGit;
-  tokens::DecodeStats stats;
-  run.evaluate = holdout_evaluation(params, [&](const std::vector<std::string>& prompts, uint64_t seed) {
-    return tokens::generate_images(frozen, prompts, sampling, seed, {}, stats);
-  });
+  run.evaluate = token_generator_evaluation(params, frozen);
 
   world::DatasetOptions data;
   data.size = frozen.tokenizer->config.image_size;
@@ -105,24 +113,24 @@ nlohmann::json train_generator(const TrainParams& given, const Callbacks& callba
   const int64_t n = config.image_tokens();
 
   while (!run.done()) {
-    world::Batch batch = stream.next();
-    torch::Tensor targets, text, padding;
-    {
-      torch::NoGradGuard no_grad;
-      targets = frozen.tokenizer->encode(models::to_unit_range(batch.images)).view({params.batch, n});
-      drop_captions(batch.captions, kConditionDropout);
-      const Condition cond = encode_prompts(*frozen.text_encoder, batch.captions);
-      text = cond.features;
-      padding = cond.padding;
-    }
+    const auto [targets, text, padding] = next_token_batch(stream, frozen);
     run.schedule_learning_rate();
-    torch::Tensor loss, accuracy;
+    torch::Tensor loss, accuracy, agreement;
     {
       const BFloat16Autocast autocast(params.use_bfloat16());  // the forward pass only: evaluation stays float32
       if (config.causal) {
         const torch::Tensor logits = model->forward(text, padding, targets).to(torch::kFloat);
-        loss = F::cross_entropy(logits.reshape({-1, config.vocab}), targets.reshape({-1}));
         accuracy = logits.argmax(-1).eq(targets).to(torch::kFloat).mean();
+        if (teacher) {
+          torch::Tensor wanted;
+          {
+            torch::NoGradGuard no_grad;
+            wanted = teacher->forward(text, padding, targets).to(torch::kFloat);
+          }
+          std::tie(loss, agreement) = distillation_loss(logits, wanted);
+        } else {
+          loss = F::cross_entropy(logits.reshape({-1, config.vocab}), targets.reshape({-1}));
+        }
       } else {
         // Mask ratio cos(pi/2 * u), u uniform: the same spread of ratios the cosine schedule visits.
         const torch::Tensor ratio = torch::cos(torch::rand({params.batch, 1}) * (M_PI / 2));
@@ -141,7 +149,9 @@ nlohmann::json train_generator(const TrainParams& given, const Callbacks& callba
     loss.backward();
     torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
     optimizer.step();
-    run.finish_step({{"loss", loss.item<double>()}, {"token_accuracy", accuracy.item<double>()}});
+    std::map<std::string, double> logged = {{"loss", loss.item<double>()}, {"token_accuracy", accuracy.item<double>()}};
+    if (agreement.defined()) logged["agreement"] = agreement.item<double>();
+    run.finish_step(logged);
   }
   return run.last_eval();
 }

@@ -16,14 +16,12 @@ torch::Tensor inputs_for(const torch::Tensor& tokens, int64_t from, int64_t to, 
   return torch::cat(parts, 1);
 }
 
-// Logits [B, to - from, V] of positions [from, to), feeding the model whatever inputs it lacks.
+// Logits [B, to - from, V] of positions [from, to), feeding the model whatever inputs it lacks (the
+// positions accepted since it last ran) in the same pass.
 torch::Tensor logits_of(CausalDecoder& model, const torch::Tensor& tokens, int64_t from, int64_t to) {
   model.rollback(from);
-  if (model.decoded() < from) {  // catch up on positions accepted since this model last ran
-    const int64_t start = model.decoded();
-    model.decode(inputs_for(tokens, start, from, model.bos()));
-  }
-  return model.decode(inputs_for(tokens, from, to, model.bos()));
+  const int64_t start = std::min(model.decoded(), from);
+  return model.decode(inputs_for(tokens, start, to, model.bos())).narrow(1, from - start, to - from);
 }
 
 // The sequence to fill: zeros, with the given tokens first.
@@ -80,7 +78,9 @@ torch::Tensor decode_speculative(CausalDecoder& target, CausalDecoder& draft, in
   auto previous_of = [&](int64_t p) { return p > 0 ? tokens.select(1, p - 1) : torch::Tensor(); };
 
   int64_t done = given.defined() ? given.size(1) : 0;  // tokens committed
+  if (done > 0) logits_of(target, tokens, 0, done);  // the given tokens through the target first: a feature draft reads them
   while (done < n) {
+    draft.commit(done);
     const int64_t g = std::min<int64_t>(gamma, n - done);
     // The draft proposes g tokens, one pass each; its distributions are kept for the verdict.
     std::vector<torch::Tensor> q;

@@ -52,6 +52,9 @@ Command add_train_command(CLI::App& parent, const GlobalOptions& global) {
   command.app->add_option("--snr-floor", p.snr_floor,
                           "diffusion: lowest weight of a training time's clean-latent error (Min-SNR clamps SNR to [floor, 5])")
       ->capture_default_str();
+  command.app->add_option("--teacher", p.teacher,
+                          "ar-draft: the target whose token distributions it learns (none: the data tokens alone)")
+      ->capture_default_str();
   command.app->add_flag("--decoder-only", p.decoder_only,
                         "tokenizer: fine-tune the decoder alone (with --init-from); every picture keeps its tokens");
   command.app->add_option("--data", p.upscaler_data, "upscaler: photo (Debian wallpapers, scripts/fetch-photos.sh) or world")
