@@ -1,8 +1,7 @@
 // The token generators on the shipped checkpoints, each figure a ratio against a baseline measured in
 // the same run (issue 4's speed goals), plus the holdout accuracy that any speed-up must keep:
 //   1. AR with the KV cache vs recomputing the prefix for every token (same tokens, batch 1);
-//   2. speculative decoding (ar_draft or ar_feature_draft proposes, ar verifies) vs plain AR at the same
-//      temperature;
+//   2. speculative decoding (ar_draft proposes, ar verifies) vs plain AR at the same temperature;
 //   3. MaskGIT-8 vs AR, one image at a time (what `-n 1` waits for) and in batches of 25;
 //   4. images per second of each method, and judge accuracy on the holdout prompts.
 // Usage: bench_tokens [--count N] (holdout prompts for the accuracy rows; default 500).
@@ -62,16 +61,12 @@ int main(int argc, char** argv) {
   std::printf("AR, batch 1: KV cache %.3f img/s, recompute %.3f img/s: %.1fx\n", ips(cached1), ips(recomputed1),
               ips(cached1) / ips(recomputed1));
 
-  // 2. Speculative vs plain AR, batch 1, both at the default temperature, with each draft: the
-  //    independent small transformer and the one that reads ar's features.
-  const nlohmann::json plain20 = run(store, ar, 20, 1);
+  // 2. Speculative vs plain AR, batch 1, both at the default temperature.
   Txt2ImgParams speculative = ar;
-  for (const char* draft : {"ar_draft", "ar_feature_draft"}) {
-    speculative.draft = draft;
-    const nlohmann::json spec20 = run(store, speculative, 20, 1);
-    std::printf("AR, batch 1: speculative (%s) %.3f img/s (acceptance %.1f%%), plain %.3f img/s: %.2fx\n", draft,
-                ips(spec20), 100 * spec20["acceptance_rate"].get<double>(), ips(plain20), ips(spec20) / ips(plain20));
-  }
+  speculative.draft = "ar_draft";
+  const nlohmann::json plain20 = run(store, ar, 20, 1), spec20 = run(store, speculative, 20, 1);
+  std::printf("AR, batch 1: speculative %.3f img/s (acceptance %.1f%%), plain %.3f img/s: %.2fx\n", ips(spec20),
+              100 * spec20["acceptance_rate"].get<double>(), ips(plain20), ips(spec20) / ips(plain20));
 
   // 3. MaskGIT-8 vs AR, batch 1.
   const nlohmann::json maskgit20 = run(store, method(Txt2ImgMethod::MaskGit), 20, 1);
@@ -87,7 +82,7 @@ int main(int argc, char** argv) {
   Txt2ImgParams greedy = ar;
   greedy.temperature = 0;
   row("ar greedy, batch 25", run(store, greedy, count, 25));
-  row("ar + speculative (ar_feature_draft), batch 1", run(store, speculative, std::min(count, 100), 1));
+  row("ar + speculative (ar_draft), batch 1", run(store, speculative, std::min(count, 100), 1));
   std::printf("\nMaskGIT-8 vs AR in batches of 25: %.2fx, accuracy %+.1f points\n", ips(maskgit) / ips(plain),
               100 * (maskgit["accuracy"].get<double>() - plain["accuracy"].get<double>()));
   std::printf("\nper clause (maskgit | ar):\n");

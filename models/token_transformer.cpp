@@ -103,13 +103,6 @@ torch::Tensor TokenTransformerImpl::position_bias(int64_t first, int64_t queries
 
 torch::Tensor TokenTransformerImpl::forward(const torch::Tensor& text, const torch::Tensor& padding,
                                             const torch::Tensor& tokens) {
-  return logits(forward_features(text, padding, tokens));
-}
-
-torch::Tensor TokenTransformerImpl::logits(const torch::Tensor& features) { return head(features); }
-
-torch::Tensor TokenTransformerImpl::forward_features(const torch::Tensor& text, const torch::Tensor& padding,
-                                                   const torch::Tensor& tokens) {
   const int64_t b = tokens.size(0), n = config.image_tokens();
   if (tokens.dim() != 2 || tokens.size(1) != n)
     throw Error("token transformer: expected tokens [B, " + std::to_string(n) + "], got " + c10::str(tokens.sizes()));
@@ -121,7 +114,8 @@ torch::Tensor TokenTransformerImpl::forward_features(const torch::Tensor& text, 
   torch::Tensor bias = attention_bias(key_padding, x.size(1), 0, config.causal);
   if (config.relative_positions)  // the prompt's rows (queries) get no offset bias either
     bias = bias + torch::constant_pad_nd(position_bias(0, n, x.size(1)), {0, 0, config.text_len, 0});
-  return norm(run(x, bias, nullptr).narrow(1, config.text_len, n));
+  const torch::Tensor out = run(x, bias, nullptr).narrow(1, config.text_len, n);
+  return head(norm(out));
 }
 
 KVCache TokenTransformerImpl::start(const torch::Tensor& text, const torch::Tensor& padding) {
@@ -140,10 +134,6 @@ KVCache TokenTransformerImpl::start(const torch::Tensor& text, const torch::Tens
 }
 
 torch::Tensor TokenTransformerImpl::decode(KVCache& cache, const torch::Tensor& inputs) {
-  return logits(decode_features(cache, inputs));
-}
-
-torch::Tensor TokenTransformerImpl::decode_features(KVCache& cache, const torch::Tensor& inputs) {
   const int64_t n = inputs.size(1), position = decoded(cache);
   if (position < 0 || position + n > config.image_tokens())
     throw Error("token transformer: decoding " + std::to_string(n) + " position(s) from image position " +
@@ -151,7 +141,7 @@ torch::Tensor TokenTransformerImpl::decode_features(KVCache& cache, const torch:
   torch::Tensor bias =
       attention_bias(cache.key_padding.narrow(1, 0, cache.length + n), n, cache.length, /*causal=*/true);
   if (config.relative_positions) bias = bias + position_bias(position, n, cache.length + n);
-  return norm(run(embed_image(inputs, position), bias, &cache));
+  return head(norm(run(embed_image(inputs, position), bias, &cache)));
 }
 
 TokenTransformer load_token_transformer(const std::filesystem::path& path) {

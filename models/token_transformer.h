@@ -51,10 +51,6 @@ class TokenTransformerImpl : public torch::nn::Module {
   // (shifted right inside), for MaskGIT the known tokens with special_token() where masked.
   // Returns logits [B, grid*grid, vocab].
   torch::Tensor forward(const torch::Tensor& text, const torch::Tensor& padding, const torch::Tensor& tokens);
-  // The same, stopping before the head: the features it reads (the last block's output, normalised)
-  // [B, grid*grid, dim], what a feature draft learns to continue; logits() turns them into the prediction.
-  torch::Tensor forward_features(const torch::Tensor& text, const torch::Tensor& padding, const torch::Tensor& tokens);
-  torch::Tensor logits(const torch::Tensor& features);
 
   // Causal decoding. start() allocates a cache for the whole sequence and runs the prompt prefix;
   // decode() runs `inputs` [B, n] at the next n image positions ([BOS] = special_token() first, then
@@ -62,7 +58,6 @@ class TokenTransformerImpl : public torch::nn::Module {
   // of those positions. Rolling back is lowering cache.length (never below text_len).
   KVCache start(const torch::Tensor& text, const torch::Tensor& padding);
   torch::Tensor decode(KVCache& cache, const torch::Tensor& inputs);
-  torch::Tensor decode_features(KVCache& cache, const torch::Tensor& inputs);  // features [B, n, dim]
   // Image positions already run through the cache.
   int64_t decoded(const KVCache& cache) const { return cache.length - config.text_len; }
 

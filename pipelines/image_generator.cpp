@@ -51,7 +51,7 @@ std::vector<std::vector<int64_t>> ImageGenerator::drawn_tokens() const {
 nlohmann::json ImageGenerator::stats() const {
   if (impl_->params.method == Txt2ImgMethod::Diffusion) return {{"pictures", impl_->denoised}};
   nlohmann::json out = {{"target_passes", impl_->stats.target_passes}};
-  if (impl_->token_models.speculative()) {
+  if (impl_->token_models.draft) {
     out["draft_passes"] = impl_->stats.draft_passes;
     out["acceptance_rate"] = impl_->stats.acceptance_rate();
   }

@@ -60,17 +60,6 @@ void randomize(torch::nn::Module& module, uint64_t seed, double scale) {
   }
 }
 
-models::FeatureDraftConfig tiny_feature_draft_config() {
-  const models::TokenTransformerConfig target = tiny_transformer_config(true);
-  models::FeatureDraftConfig config;
-  config.vocab = target.vocab;
-  config.grid = target.grid;
-  config.dim = target.dim;
-  config.heads = 2;
-  config.mlp_ratio = 2;
-  return config;
-}
-
 void write_tiny_models(const std::filesystem::path& dir) {
   auto save = [&](torch::nn::Module& module, const std::string& name, const std::string& model, nlohmann::json config) {
     models::CheckpointInfo info;
@@ -98,16 +87,6 @@ void write_tiny_models(const std::filesystem::path& dir) {
   models::TokenTransformer draft(tiny_transformer_config(true, 16, 1));
   randomize(*draft, 4, 0.3);
   save(*draft, "ar_draft", models::kTokenTransformerModel, draft->config);
-  models::FeatureDraft feature_draft(tiny_feature_draft_config());
-  randomize(*feature_draft, 7, 0.3);
-  {
-    models::CheckpointInfo info;
-    info.model = models::kFeatureDraftModel;
-    info.config = feature_draft->config;
-    info.command = "tests: tiny random model";
-    info.extra["target"] = "ar";
-    models::save_checkpoint(dir / "ar_feature_draft.safetensors", *feature_draft, info);
-  }
   models::TokenTransformer maskgit(tiny_transformer_config(false));
   randomize(*maskgit, 5, 0.3);
   save(*maskgit, "maskgit", models::kTokenTransformerModel, maskgit->config);

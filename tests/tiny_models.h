@@ -8,7 +8,6 @@
 
 #include <filesystem>
 
-#include "models/feature_draft.h"
 #include "models/patch_tokenizer.h"
 #include "models/text_encoder.h"
 #include "models/token_transformer.h"
@@ -19,16 +18,13 @@ namespace jl::test {
 models::PatchTokenizerConfig tiny_tokenizer_config();
 models::TextEncoderConfig tiny_text_encoder_config();
 models::TokenTransformerConfig tiny_transformer_config(bool causal, int dim = 32, int layers = 2);
-// A feature draft for the tiny causal transformer (tiny_transformer_config(true)).
-models::FeatureDraftConfig tiny_feature_draft_config();
 models::UNetDenoiserConfig tiny_denoiser_config();
 
 // Every parameter redrawn from N(0, scale) with torch's generator seeded by `seed` (LayerNorms reset
 // to the identity).
 void randomize(torch::nn::Module& module, uint64_t seed, double scale);
 
-// Writes tokenizer, text_encoder, ar, ar_draft, ar_feature_draft (for ar), maskgit and diffusion
-// .safetensors into `dir`.
+// Writes tokenizer, text_encoder, ar, ar_draft, maskgit and diffusion .safetensors into `dir`.
 void write_tiny_models(const std::filesystem::path& dir);
 
 }  // namespace jl::test

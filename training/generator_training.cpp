@@ -79,7 +79,7 @@ std::function<nlohmann::json()> token_generator_evaluation(const TrainParams& pa
   return [judged, stats, &models] {
     *stats = {};
     nlohmann::json report = judged();
-    if (models.speculative()) report["acceptance_rate"] = stats->acceptance_rate();
+    if (models.draft) report["acceptance_rate"] = stats->acceptance_rate();
     return report;
   };
 }

@@ -12,8 +12,8 @@
 #include <string>
 
 #include "models/checkpoint.h"
-#include "pipelines/tokens/generate.h"
 #include "pipelines/holdout_eval.h"
+#include "pipelines/tokens/generate.h"
 #include "training/train.h"
 #include "world/dataset.h"
 

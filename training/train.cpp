@@ -23,7 +23,6 @@ const std::map<std::string, TaskDefaults>& tasks() {
       {"text", {1500, 128, 1e-3, train_text}},
       {"ar", {7000, 32, 6e-4, train_generator}},
       {"ar-draft", {3000, 32, 1e-3, train_generator}},
-      {"ar-feature-draft", {3000, 32, 5e-4, train_feature_draft}},
       {"maskgit", {7000, 32, 6e-4, train_generator}},
       {"diffusion", {8000, 32, 3e-4, train_diffusion}},
       {"diffusion-inpaint", {3000, 32, 1e-4, train_diffusion}},
@@ -42,7 +41,7 @@ const std::map<std::string, TaskDefaults>& tasks() {
 const std::vector<std::string>& train_tasks() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> out;
-    for (const char* name : {"tokenizer", "text", "ar", "ar-draft", "ar-feature-draft", "maskgit", "diffusion", "diffusion-inpaint", "upscaler", "interpolator", "units", "vocoder", "tts", "unit-lm"})
+    for (const char* name : {"tokenizer", "text", "ar", "ar-draft", "maskgit", "diffusion", "diffusion-inpaint", "upscaler", "interpolator", "units", "vocoder", "tts", "unit-lm"})
       if (tasks().count(name)) out.push_back(name);
     return out;
   }();

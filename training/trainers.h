@@ -11,7 +11,6 @@ nlohmann::json train_tokenizer(const TrainParams& params, const Callbacks& callb
 nlohmann::json train_text(const TrainParams& params, const Callbacks& callbacks);
 // ar, ar-draft and maskgit
 nlohmann::json train_generator(const TrainParams& params, const Callbacks& callbacks);
-nlohmann::json train_feature_draft(const TrainParams& params, const Callbacks& callbacks);
 // diffusion and diffusion-inpaint
 nlohmann::json train_diffusion(const TrainParams& params, const Callbacks& callbacks);
 nlohmann::json train_upscaler(const TrainParams& params, const Callbacks& callbacks);

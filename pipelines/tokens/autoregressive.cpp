@@ -78,9 +78,7 @@ torch::Tensor decode_speculative(CausalDecoder& target, CausalDecoder& draft, in
   auto previous_of = [&](int64_t p) { return p > 0 ? tokens.select(1, p - 1) : torch::Tensor(); };
 
   int64_t done = given.defined() ? given.size(1) : 0;  // tokens committed
-  if (done > 0) logits_of(target, tokens, 0, done);  // the given tokens through the target first: a feature draft reads them
   while (done < n) {
-    draft.commit(done);
     const int64_t g = std::min<int64_t>(gamma, n - done);
     // The draft proposes g tokens, one pass each; its distributions are kept for the verdict.
     std::vector<torch::Tensor> q;

@@ -24,9 +24,6 @@ class CausalDecoder {
   virtual void rollback(int64_t positions) = 0;
   // Start over with an empty cache.
   virtual void restart() = 0;
-  // Speculative decoding tells its draft, at the start of every round, that the first `positions`
-  // tokens are final: a draft that reads its target's features may now trust those positions'.
-  virtual void commit(int64_t /*positions*/) {}
 };
 
 }  // namespace jl::tokens

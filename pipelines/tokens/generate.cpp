@@ -1,8 +1,6 @@
 #include "pipelines/tokens/generate.h"
 
 #include "media_io/tensor_image.h"
-#include "models/checkpoint.h"
-#include "pipelines/tokens/feature_draft_decoder.h"
 #include "pipelines/tokens/generator_models.h"
 #include "pipelines/tokens/maskgit.h"
 
@@ -32,12 +30,8 @@ TokenModels load_token_models(models::ModelStore& store, const Txt2ImgParams& pa
   check_compatible(*models.generator, params.model_name(), *models.tokenizer, tokenizer, *models.text_encoder,
                    text_encoder);
   if (!params.draft.empty()) {
-    if (models::read_checkpoint_info(store.find(params.draft)).model == models::kFeatureDraftModel) {
-      models.feature_draft = load_feature_draft(store, params.draft, params.model_name());
-    } else {
-      models.draft = load_generator(store, params.draft, /*causal=*/true);
-      check_compatible(*models.draft, params.draft, *models.tokenizer, tokenizer, *models.text_encoder, text_encoder);
-    }
+    models.draft = load_generator(store, params.draft, /*causal=*/true);
+    check_compatible(*models.draft, params.draft, *models.tokenizer, tokenizer, *models.text_encoder, text_encoder);
   }
   return models;
 }
@@ -64,19 +58,15 @@ std::vector<cv::Mat> generate_images(const TokenModels& models, const std::vecto
     grid = decode_maskgit(model, torch::zeros({count, n}, torch::kLong), torch::ones({count, n}, torch::kBool), options,
                           generators, callbacks);
     stats.target_passes += params.step_count();
-  } else if (!models.speculative()) {
+  } else if (!models.draft) {
     GuidedTransformer model(*models.generator, cond, uncond, params.guidance());
     grid = decode_autoregressive(model, decode, generators, callbacks, stats);
   } else {
     std::vector<torch::Tensor> rows;
     for (int i = 0; i < count; ++i) {
       GuidedTransformer target(*models.generator, cond.rows(i, 1), uncond.rows(i, 1), params.guidance());
-      std::unique_ptr<CausalDecoder> draft;
-      if (models.feature_draft)
-        draft = std::make_unique<FeatureDraftDecoder>(*models.feature_draft, target);
-      else
-        draft = std::make_unique<GuidedTransformer>(*models.draft, cond.rows(i, 1), uncond.rows(i, 1), params.guidance());
-      rows.push_back(decode_speculative(target, *draft, params.gamma, decode, generators[size_t(i)],
+      GuidedTransformer draft(*models.draft, cond.rows(i, 1), uncond.rows(i, 1), params.guidance());
+      rows.push_back(decode_speculative(target, draft, params.gamma, decode, generators[size_t(i)],
                                         image_callbacks(callbacks, i, count), stats));
     }
     grid = torch::cat(rows);

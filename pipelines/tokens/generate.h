@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "models/model_store.h"
-#include "models/feature_draft.h"
 #include "models/patch_tokenizer.h"
 #include "models/text_encoder.h"
 #include "models/token_transformer.h"
@@ -24,11 +23,7 @@ struct TokenModels {
   std::shared_ptr<models::PatchTokenizerImpl> tokenizer;
   std::shared_ptr<models::TextEncoderImpl> text_encoder;
   std::shared_ptr<models::TokenTransformerImpl> generator;
-  // Speculative decoding's draft, at most one: an independent small transformer, or a feature draft
-  // that reads the generator's features. Both null: plain decoding.
-  std::shared_ptr<models::TokenTransformerImpl> draft;
-  std::shared_ptr<models::FeatureDraftImpl> feature_draft;
-  bool speculative() const { return draft || feature_draft; }
+  std::shared_ptr<models::TokenTransformerImpl> draft;  // null: no speculative decoding
 };
 
 // The models `params` names (tokenizer, text encoder, the method's generator, the draft when given),

@@ -1,7 +1,6 @@
 #include "pipelines/tokens/generator_models.h"
 
 #include "core/error.h"
-#include "models/checkpoint.h"
 #include "media_io/image.h"
 #include "media_io/tensor_image.h"
 #include "pipelines/text_condition.h"
@@ -26,20 +25,6 @@ std::shared_ptr<models::TokenTransformerImpl> load_generator(models::ModelStore&
     throw Error("model '" + name + "' is " + (model->config.causal ? "an autoregressive" : "a MaskGIT") +
                 " generator; this method needs " + (causal ? "an autoregressive" : "a MaskGIT") + " one");
   return model;
-}
-
-std::shared_ptr<models::FeatureDraftImpl> load_feature_draft(models::ModelStore& store, const std::string& name,
-                                                            const std::string& target) {
-  const std::filesystem::path path = store.find(name);
-  // Features are particular to the weights that made them: the draft names its target, by file name.
-  const auto extra = models::read_checkpoint_info(path).extra;
-  const std::string made_for = extra.count("target") ? extra.at("target") : "";
-  const std::string wanted = std::filesystem::path(target).stem().string();
-  if (made_for != wanted)
-    throw Error("draft '" + name + "' reads the features of '" + made_for + "', not of '" + wanted +
-                "'; train one for it (jielong train ar-feature-draft --teacher " + wanted + ")");
-  return store.get<models::FeatureDraftImpl>(
-      name, [](const std::filesystem::path& file) { return models::load_feature_draft(file).ptr(); });
 }
 
 void check_compatible(const models::TokenTransformerImpl& generator, const std::string& generator_name,

@@ -10,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "models/feature_draft.h"
 #include "models/model_store.h"
 #include "models/patch_tokenizer.h"
 #include "models/text_encoder.h"
@@ -22,10 +21,6 @@ std::shared_ptr<models::PatchTokenizerImpl> load_tokenizer(models::ModelStore& s
 std::shared_ptr<models::TextEncoderImpl> load_text_encoder(models::ModelStore& store, const std::string& name);
 // `causal`: whether the caller needs an autoregressive (true) or a MaskGIT (false) model.
 std::shared_ptr<models::TokenTransformerImpl> load_generator(models::ModelStore& store, const std::string& name, bool causal);
-
-// A feature draft, which must have been trained on the features of the generator named `target`.
-std::shared_ptr<models::FeatureDraftImpl> load_feature_draft(models::ModelStore& store, const std::string& name,
-                                                            const std::string& target);
 
 // jl::Error naming both checkpoints when the generator does not fit the tokenizer or the text encoder.
 void check_compatible(const models::TokenTransformerImpl& generator, const std::string& generator_name,

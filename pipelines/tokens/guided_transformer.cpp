@@ -28,19 +28,13 @@ torch::Tensor GuidedTransformer::logits(const torch::Tensor& tokens) {
 torch::Tensor GuidedTransformer::decode(const torch::Tensor& inputs) {
   if (!cache_.capacity()) restart();
   const torch::Tensor both = scale_ == 1.0 ? inputs : torch::cat({inputs, inputs});
-  const int64_t first = decoded();
-  const torch::Tensor features = model_.decode_features(cache_, both);
-  decoded_features_.narrow(1, first, inputs.size(1)).copy_(features);
-  return guided(model_.logits(features));
+  return guided(model_.decode(cache_, both));
 }
 
 void GuidedTransformer::rollback(int64_t positions) {
   if (cache_.capacity() && positions < decoded()) cache_.length = model_.config.text_len + std::max<int64_t>(0, positions);
 }
 
-void GuidedTransformer::restart() {
-  cache_ = model_.start(features_, padding_);
-  decoded_features_ = torch::zeros({rows(), length(), model_.config.dim});
-}
+void GuidedTransformer::restart() { cache_ = model_.start(features_, padding_); }
 
 }  // namespace jl::tokens

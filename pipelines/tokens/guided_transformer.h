@@ -30,21 +30,14 @@ class GuidedTransformer : public CausalDecoder {
   // Start over with an empty cache (the prompt prefix is run again).
   void restart() override;
 
-  // The features (what the head reads) of every position decoded so far, all rows (cond, then uncond when
-  // guided) [rows, N, dim]: what a feature draft reads. Positions past decoded() hold stale values.
-  const torch::Tensor& decoded_features() const { return decoded_features_; }
-  int64_t rows() const { return features_.size(0); }
-  models::TokenTransformerImpl& model() const { return model_; }
-  // Raw logits of all rows -> guided logits [B, ...].
+ private:
   torch::Tensor guided(const torch::Tensor& raw) const;
 
- private:
   models::TokenTransformerImpl& model_;
   torch::Tensor features_, padding_;  // cond rows, then uncond rows when guided
   double scale_;
   int64_t batch_;
   models::KVCache cache_;
-  torch::Tensor decoded_features_;  // [rows, N, dim]
 };
 
 }  // namespace jl::tokens

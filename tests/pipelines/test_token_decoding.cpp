@@ -7,7 +7,6 @@
 #include <map>
 
 #include "pipelines/tokens/autoregressive.h"
-#include "pipelines/tokens/feature_draft_decoder.h"
 #include "pipelines/tokens/maskgit.h"
 #include "pipelines/tokens/sampling.h"
 #include "pipelines/watermark.h"
@@ -15,7 +14,6 @@
 
 using namespace jl;
 using namespace jl::tokens;
-using Catch::Matchers::Contains;
 
 namespace {
 
@@ -113,62 +111,6 @@ TEST_CASE("speculative greedy decoding returns plain greedy decoding token for t
         CHECK(stats.target_passes < 256);
         CHECK(stats.accepted < stats.proposed);  // the draft does disagree: rejections were exercised
       }
-    }
-  }
-}
-
-TEST_CASE("a feature draft: cached decoding equals the whole pass, it reads the target's committed features, and "
-          "speculative greedy decoding with it returns plain greedy decoding", "[pipelines]") {
-  TinySetup s(test::tiny_transformer_config(true), test::tiny_transformer_config(true, 16, 1));
-  models::FeatureDraft draft(test::tiny_feature_draft_config());
-  test::randomize(*draft, 7, 0.3);
-  draft->eval();
-  torch::NoGradGuard no_grad;
-  const Condition cond = s.condition("a small blue star left of a green cross"), uncond = s.condition("");
-  const int64_t n = s.target->config.image_tokens();
-  const torch::Tensor tokens = torch::randint(s.target->config.vocab, {1, n}, torch::kLong);
-  const torch::Tensor inputs = torch::cat({torch::full({1, 1}, s.target->config.special_token(), torch::kLong),
-                                           tokens.narrow(1, 0, n - 1)}, 1);
-
-  SECTION("position by position through the cache, as all at once") {
-    const torch::Tensor features = torch::randn({2, n, 32});
-    const torch::Tensor both = torch::cat({tokens, tokens});
-    const torch::Tensor whole = draft->forward(features, both);
-    models::KVCache cache = draft->start(2);
-    const torch::Tensor shifted = torch::cat({torch::zeros({2, 1, 32}), features.narrow(1, 0, n - 1)}, 1);
-    const torch::Tensor both_inputs = torch::cat({inputs, inputs});
-    std::vector<torch::Tensor> parts{draft->decode(cache, shifted.narrow(1, 0, 5), both_inputs.narrow(1, 0, 5))};
-    for (int64_t p = 5; p < n; ++p) parts.push_back(draft->decode(cache, shifted.narrow(1, p, 1), both_inputs.narrow(1, p, 1)));
-    CHECK(torch::allclose(torch::cat(parts, 1), whole, 1e-4, 1e-4));
-  }
-  SECTION("committed positions are drafted from the target's own features") {
-    GuidedTransformer target(*s.target, cond, uncond, 2.0);
-    target.decode(inputs);  // the target reads the whole sequence, as after verifying it
-    FeatureDraftDecoder decoder(*draft, target);
-    decoder.commit(n);
-    const torch::Tensor got = decoder.decode(inputs);
-    const torch::Tensor expected = target.guided(s.target->logits(draft->forward(target.decoded_features(), torch::cat({tokens, tokens}))));
-    CHECK(torch::allclose(got, expected, 1e-4, 1e-4));
-    // Past the committed ones the draft goes on from its own predictions, one position at a time.
-    decoder.commit(10);
-    decoder.rollback(10);
-    CHECK(decoder.decode(inputs.narrow(1, 10, 1)).size(1) == 1);
-    CHECK(decoder.decode(inputs.narrow(1, 11, 1)).size(1) == 1);
-    CHECK_THROWS_WITH(decoder.decode(inputs.narrow(1, 12, 2)), Contains("one position at a time"));
-  }
-  SECTION("speculative greedy decoding") {
-    DecodeOptions greedy;
-    greedy.sampling.temperature = 0;
-    GuidedTransformer plain(*s.target, cond, uncond, 2.0);
-    auto gens = image_generators(0, 1);
-    DecodeStats plain_stats;
-    const torch::Tensor expected = decode_autoregressive(plain, greedy, gens, {}, plain_stats);
-    for (int gamma : {1, 4}) {
-      GuidedTransformer target(*s.target, cond, uncond, 2.0);
-      FeatureDraftDecoder decoder(*draft, target);
-      DecodeStats stats;
-      CHECK(torch::equal(decode_speculative(target, decoder, gamma, greedy, gens[0], {}, stats), expected));
-      CHECK(stats.proposed > 0);
     }
   }
 }

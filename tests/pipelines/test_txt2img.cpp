@@ -84,19 +84,6 @@ TEST_CASE("txt2img: every method, reproducible per seed, with named errors", "[p
     const Txt2ImgResult result = txt2img(p, store);
     CHECK(result.stats.contains("acceptance_rate"));
     CHECK(result.stats["target_passes"].get<int64_t>() < 256);
-    SECTION("with a feature draft, which must be the one made for the generator") {
-      p.draft = "ar_feature_draft";
-      const Txt2ImgResult drafted = txt2img(p, store);
-      CHECK(drafted.stats.contains("acceptance_rate"));
-      p.temperature = 0;
-      p.draft.clear();
-      const Txt2ImgResult greedy = txt2img(p, store);
-      p.draft = "ar_feature_draft";
-      CHECK(same_pixels(txt2img(p, store).images[0].rgb, greedy.images[0].rgb));
-      std::filesystem::copy_file(dir.path() / "ar.safetensors", dir.path() / "ar_copy.safetensors");
-      p.model = "ar_copy";
-      CHECK_THROWS_WITH(txt2img(p, store), Contains("reads the features of 'ar', not of 'ar_copy'"));
-    }
   }
   SECTION("mismatches and bad prompts are named") {
     p.method = Txt2ImgMethod::MaskGit;

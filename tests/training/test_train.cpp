@@ -13,6 +13,7 @@
 #include "models/unet_denoiser.h"
 #include "test_util.h"
 #include "tiny_models.h"
+#include "training/generator_training.h"
 #include "training/inpainting_masks.h"
 #include "training/train.h"
 #include "world/dataset.h"
@@ -154,6 +155,17 @@ TEST_CASE("train: bad parameters are named", "[training]") {
   CHECK_THROWS_WITH(training::train(p), Contains("--precision must be auto, bf16 or fp32"));
 }
 
+TEST_CASE("the draft's distillation loss: zero where it agrees with its target, and the overlap it reports", "[training]") {
+  const torch::Tensor target = torch::randn({4, 7, 32}) * 3;
+  const auto [same_kl, same_overlap] = training::distillation_loss(target, target);
+  CHECK(same_kl.item<double>() == Approx(0).margin(1e-5));
+  CHECK(same_overlap.item<double>() == Approx(1).margin(1e-5));
+  const auto [kl, overlap] = training::distillation_loss(torch::zeros({4, 7, 32}), target);
+  CHECK(kl.item<double>() > 0.1);
+  CHECK(overlap.item<double>() < 0.9);
+  CHECK(overlap.item<double>() > 0);
+}
+
 TEST_CASE("train text, ar, ar-draft and maskgit on tiny models", "[training]") {
   TempDir dir;
   test::write_tiny_models(dir.path());
@@ -180,7 +192,21 @@ TEST_CASE("train text, ar, ar-draft and maskgit on tiny models", "[training]") {
       // Shipped generators are stored in float16; the weights kept for --resume are float32.
       CHECK(models::Checkpoint(p.output).view("head.weight").dtype == jl::st::DType::F16);
       CHECK(models::Checkpoint(p.run_dir / "raw.safetensors").view("head.weight").dtype == jl::st::DType::F32);
+      // The draft learns from ar and is measured by what it is for: the share of proposals ar keeps.
+      CHECK(eval.contains("acceptance_rate") == (std::string(task) == "ar-draft"));
+      if (std::string(task) == "ar-draft") CHECK(models::read_checkpoint_info(p.output).extra.at("teacher") == "ar");
     }
+  }
+  SECTION("ar-draft learns from the data tokens with --teacher none, and a missing teacher is named") {
+    training::TrainParams p = tiny("ar-draft", dir, "draft_alone");
+    p.model_config = {{"dim", 16}, {"layers", 1}, {"heads", 2}};
+    p.teacher = "none";
+    const nlohmann::json eval = training::train(p);
+    CHECK_FALSE(eval.contains("acceptance_rate"));
+    CHECK(models::read_checkpoint_info(p.output).extra.count("teacher") == 0);
+    p = tiny("ar-draft", dir, "draft_of_nothing");
+    p.teacher = "no_such_model";
+    CHECK_THROWS_WITH(training::train(p), Contains("no_such_model"));
   }
   SECTION("maskgit starts from the ar model of the same shape") {
     training::TrainParams p = tiny("maskgit", dir, "maskgit_from_ar");
