@@ -1,7 +1,8 @@
 // What the trainers of the generators (ar, ar-draft, maskgit, diffusion) share: a model config made
 // of the task's defaults, the shapes the frozen tokenizer and text encoder dictate, and the user's
-// --model-config on top; checkpoint metadata naming those frozen models; and the evaluation at each
-// checkpoint (holdout prompts drawn by the model being trained, judged).
+// --model-config on top; checkpoint metadata naming those frozen models; the token generators'
+// training batches and the draft's distillation loss; and the evaluation at each checkpoint (holdout
+// prompts drawn by the model being trained, judged).
 #pragma once
 
 #include <torch/torch.h>

@@ -66,6 +66,7 @@ void TrainParams::validate() const {
     throw UsageError("train: --precision must be auto, bf16 or fp32, got '" + precision + "'");
   if (!(snr_floor >= 0 && snr_floor <= 5)) throw UsageError("train: --snr-floor must be in 0..5 (the Min-SNR clamp's top)");
   if (decoder_only && task != "tokenizer") throw UsageError("train: --decoder-only is for the tokenizer");
+  if (teacher != TrainParams{}.teacher && task != "ar-draft") throw UsageError("train: --teacher is for ar-draft");
   if (decoder_only && !resume && init_from.empty())
     throw UsageError("train: --decoder-only fine-tunes a trained tokenizer: give --init-from NAME (or --resume)");
   if (!model_config.is_object()) throw UsageError("train: --model-config must be a JSON object");

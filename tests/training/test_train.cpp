@@ -153,6 +153,9 @@ TEST_CASE("train: bad parameters are named", "[training]") {
   p.output = dir / "x.safetensors";
   p.precision = "fp16";
   CHECK_THROWS_WITH(training::train(p), Contains("--precision must be auto, bf16 or fp32"));
+  p.precision = "auto";
+  p.teacher = "none";
+  CHECK_THROWS_WITH(training::train(p), Contains("--teacher is for ar-draft"));
 }
 
 TEST_CASE("the draft's distillation loss: zero where it agrees with its target, and the overlap it reports", "[training]") {
