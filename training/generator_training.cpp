@@ -3,16 +3,8 @@
 #include <torch/torch.h>
 
 #include "core/error.h"
-#include "pipelines/text_condition.h"
-#include "training/trainers.h"
 
 namespace jl::training {
-
-namespace {
-
-constexpr double kConditionDropout = 0.1;
-
-}  // namespace
 
 nlohmann::json generator_config_json(nlohmann::json defaults, const nlohmann::json& fixed, const TrainParams& params) {
   for (const auto& [key, value] : fixed.items()) defaults[key] = value;
@@ -66,34 +58,6 @@ std::function<nlohmann::json()> holdout_evaluation(const TrainParams& params, Ge
     report.erase("failures");
     return report;
   };
-}
-
-std::function<nlohmann::json()> token_generator_evaluation(const TrainParams& params, const tokens::TokenModels& models) {
-  Txt2ImgParams sampling;  // the defaults users get
-  sampling.method = models.generator->config.causal ? Txt2ImgMethod::Ar : Txt2ImgMethod::MaskGit;
-  auto stats = std::make_shared<tokens::DecodeStats>();
-  const auto judged = holdout_evaluation(params, [&models, sampling, stats](const std::vector<std::string>& prompts,
-                                                                            uint64_t seed) {
-    return tokens::generate_images(models, prompts, sampling, seed, {}, *stats);
-  });
-  return [judged, stats, &models] {
-    *stats = {};
-    nlohmann::json report = judged();
-    if (models.draft) report["acceptance_rate"] = stats->acceptance_rate();
-    return report;
-  };
-}
-
-TokenBatch next_token_batch(world::ShapeWorldStream& stream, const tokens::TokenModels& frozen) {
-  torch::NoGradGuard no_grad;
-  world::Batch batch = stream.next();
-  TokenBatch out;
-  out.tokens = frozen.tokenizer->encode(models::to_unit_range(batch.images)).flatten(1);
-  drop_captions(batch.captions, kConditionDropout);
-  const Condition cond = encode_prompts(*frozen.text_encoder, batch.captions);
-  out.text = cond.features;
-  out.padding = cond.padding;
-  return out;
 }
 
 }  // namespace jl::training

@@ -1,8 +1,8 @@
 // What the trainers of the generators (ar, ar-draft, maskgit, diffusion) share: a model config made
 // of the task's defaults, the shapes the frozen tokenizer and text encoder dictate, and the user's
-// --model-config on top; checkpoint metadata naming those frozen models; the token generators'
-// training batches and the draft's distillation loss; and the evaluation at each checkpoint (holdout
-// prompts drawn by the model being trained, judged).
+// --model-config on top; checkpoint metadata naming those frozen models; the evaluation at each
+// checkpoint (holdout prompts drawn by the model being trained, judged); and the draft's
+// distillation loss (here to be tested on its own).
 #pragma once
 
 #include <torch/torch.h>
@@ -14,9 +14,7 @@
 
 #include "models/checkpoint.h"
 #include "pipelines/holdout_eval.h"
-#include "pipelines/tokens/generate.h"
 #include "training/train.h"
-#include "world/dataset.h"
 
 namespace jl::training {
 
@@ -46,18 +44,5 @@ inline constexpr double kDistillTemperature = 0.5;
 
 // The evaluation TrainingRun runs at each checkpoint: params.eval_count holdout prompts, judged.
 std::function<nlohmann::json()> holdout_evaluation(const TrainParams& params, GenerateFn generate);
-
-// The same for a token generator: `models` draw the prompts with the sampling settings users get by
-// default (`models.generator`'s method, speculative when a draft is set, which adds "acceptance_rate":
-// what a draft is for). `models` is read at each evaluation, so it may hold the model in training.
-std::function<nlohmann::json()> token_generator_evaluation(const TrainParams& params, const tokens::TokenModels& models);
-
-// A training batch for the token generators: renders tokenized by the frozen tokenizer [B, N], and
-// their captions encoded by the frozen text encoder, 10% of them dropped to the empty prompt so that
-// classifier-free guidance has an unconditional model to contrast with.
-struct TokenBatch {
-  torch::Tensor tokens, text, padding;
-};
-TokenBatch next_token_batch(world::ShapeWorldStream& stream, const tokens::TokenModels& frozen);
 
 }  // namespace jl::training
