@@ -42,9 +42,10 @@ void load_related_weights(torch::nn::Module& model, const models::Checkpoint& ch
       checkpoint.path().filename().string() + " (step " + std::to_string(checkpoint.info().step) + ")";
 }
 
-std::pair<torch::Tensor, torch::Tensor> distillation_loss(const torch::Tensor& draft_logits, const torch::Tensor& target_logits) {
-  const torch::Tensor log_q = torch::log_softmax(draft_logits / kDistillTemperature, -1);
-  const torch::Tensor log_p = torch::log_softmax(target_logits / kDistillTemperature, -1);
+std::pair<torch::Tensor, torch::Tensor> distillation_loss(const torch::Tensor& draft_logits, const torch::Tensor& target_logits,
+                                                          double temperature) {
+  const torch::Tensor log_q = torch::log_softmax(draft_logits / temperature, -1);
+  const torch::Tensor log_p = torch::log_softmax(target_logits / temperature, -1);
   const torch::Tensor p = log_p.exp();
   const torch::Tensor kl = (p * (log_p - log_q)).sum(-1).mean();
   const torch::Tensor overlap = torch::minimum(p, log_q.detach().exp()).sum(-1).mean();

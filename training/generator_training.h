@@ -34,13 +34,12 @@ models::CheckpointInfo generator_info(const TrainParams& params, const std::stri
 void load_related_weights(torch::nn::Module& model, const models::Checkpoint& checkpoint, const std::string& model_name,
                           const nlohmann::json& expected, const std::string& new_prefix, models::CheckpointInfo& info);
 
-// A draft's loss against its target's logits, both [.., V]: KL(target || draft) per position at
-// kDistillTemperature, and the probability the two share (sum of min(p, q): the chance the target
-// accepts a proposal, guidance aside).
-std::pair<torch::Tensor, torch::Tensor> distillation_loss(const torch::Tensor& draft_logits, const torch::Tensor& target_logits);
-// The draft learns the target's distributions sharpened as sampling sharpens them (the default
-// temperature), so that it spends its small capacity on the tokens the target actually draws.
-inline constexpr double kDistillTemperature = 0.5;
+// A draft's loss against its target's logits, both [.., V]: KL(target || draft) per position, both
+// sharpened by the sampling `temperature` (so that the draft spends its small capacity on the tokens
+// the target actually draws), and the probability the two share (sum of min(p, q): the chance the
+// target accepts a proposal, guidance aside).
+std::pair<torch::Tensor, torch::Tensor> distillation_loss(const torch::Tensor& draft_logits, const torch::Tensor& target_logits,
+                                                          double temperature);
 
 // The evaluation TrainingRun runs at each checkpoint: params.eval_count holdout prompts, judged.
 std::function<nlohmann::json()> holdout_evaluation(const TrainParams& params, GenerateFn generate);

@@ -31,43 +31,6 @@ namespace {
 constexpr double kConditionDropout = 0.1;
 constexpr double kEmaDecay = 0.998;
 
-// A training batch: renders tokenized by the frozen tokenizer [B, N], and their captions encoded by
-// the frozen text encoder, 10% of them dropped to the empty prompt for classifier-free guidance.
-struct TokenBatch {
-  torch::Tensor tokens, text, padding;
-};
-
-TokenBatch next_token_batch(world::ShapeWorldStream& stream, const tokens::TokenModels& frozen) {
-  torch::NoGradGuard no_grad;
-  world::Batch batch = stream.next();
-  TokenBatch out;
-  out.tokens = frozen.tokenizer->encode(models::to_unit_range(batch.images)).flatten(1);
-  drop_captions(batch.captions, kConditionDropout);
-  const Condition cond = encode_prompts(*frozen.text_encoder, batch.captions);
-  out.text = cond.features;
-  out.padding = cond.padding;
-  return out;
-}
-
-// The evaluation at each checkpoint: `models` draw holdout prompts with the sampling settings users
-// get by default (speculative when a draft is set, which adds "acceptance_rate": what a draft is for).
-// `models` is read at each evaluation, so it holds the model in training.
-std::function<nlohmann::json()> token_generator_evaluation(const TrainParams& params, const tokens::TokenModels& models) {
-  Txt2ImgParams sampling;  // the defaults users get
-  sampling.method = models.generator->config.causal ? Txt2ImgMethod::Ar : Txt2ImgMethod::MaskGit;
-  auto stats = std::make_shared<tokens::DecodeStats>();
-  const auto judged = holdout_evaluation(params, [&models, sampling, stats](const std::vector<std::string>& prompts,
-                                                                            uint64_t seed) {
-    return tokens::generate_images(models, prompts, sampling, seed, {}, *stats);
-  });
-  return [judged, stats, &models] {
-    *stats = {};
-    nlohmann::json report = judged();
-    if (models.draft) report["acceptance_rate"] = stats->acceptance_rate();
-    return report;
-  };
-}
-
 // Per-task defaults. ar and maskgit: d 256, 8 layers, 8 heads (6.3M parameters). Over the 8x8
 // tokenizer a picture is 64 tokens after the prompt's 20, so a step of 32 pictures takes about a
 // second on one core: what these generators lacked most over 16x16 tokens (256 a picture) was
@@ -140,7 +103,18 @@ nlohmann::json train_generator(const TrainParams& given, const Callbacks& callba
   TrainingRun run(params, *model, optimizer, info, callbacks, kEmaDecay);
   run.half_checkpoint = true;  // the shipped AR model would pass the 25 MB cap in float32
 
-  run.evaluate = token_generator_evaluation(params, frozen);
+  Txt2ImgParams sampling;  // the defaults users get
+  sampling.method = config.causal ? Txt2ImgMethod::Ar : Txt2ImgMethod::MaskGit;
+  tokens::DecodeStats stats;
+  const auto judged = holdout_evaluation(params, [&](const std::vector<std::string>& prompts, uint64_t seed) {
+    return tokens::generate_images(frozen, prompts, sampling, seed, {}, stats);
+  });
+  run.evaluate = [&] {
+    stats = {};
+    nlohmann::json report = judged();
+    if (teacher) report["acceptance_rate"] = stats.acceptance_rate();  // what a draft is for
+    return report;
+  };
 
   world::DatasetOptions data;
   data.size = frozen.tokenizer->config.image_size;
@@ -151,7 +125,16 @@ nlohmann::json train_generator(const TrainParams& given, const Callbacks& callba
   const int64_t n = config.image_tokens();
 
   while (!run.done()) {
-    const auto [targets, text, padding] = next_token_batch(stream, frozen);
+    world::Batch batch = stream.next();
+    torch::Tensor targets, text, padding;
+    {
+      torch::NoGradGuard no_grad;
+      targets = frozen.tokenizer->encode(models::to_unit_range(batch.images)).view({params.batch, n});
+      drop_captions(batch.captions, kConditionDropout);
+      const Condition cond = encode_prompts(*frozen.text_encoder, batch.captions);
+      text = cond.features;
+      padding = cond.padding;
+    }
     run.schedule_learning_rate();
     torch::Tensor loss, accuracy, agreement;
     {
@@ -165,7 +148,7 @@ nlohmann::json train_generator(const TrainParams& given, const Callbacks& callba
             torch::NoGradGuard no_grad;
             wanted = teacher->forward(text, padding, targets).to(torch::kFloat);
           }
-          std::tie(loss, agreement) = distillation_loss(logits, wanted);
+          std::tie(loss, agreement) = distillation_loss(logits, wanted, sampling.sampling_temperature());
         } else {
           loss = F::cross_entropy(logits.reshape({-1, config.vocab}), targets.reshape({-1}));
         }

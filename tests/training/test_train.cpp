@@ -160,10 +160,10 @@ TEST_CASE("train: bad parameters are named", "[training]") {
 
 TEST_CASE("the draft's distillation loss: zero where it agrees with its target, and the overlap it reports", "[training]") {
   const torch::Tensor target = torch::randn({4, 7, 32}) * 3;
-  const auto [same_kl, same_overlap] = training::distillation_loss(target, target);
+  const auto [same_kl, same_overlap] = training::distillation_loss(target, target, 0.5);
   CHECK(same_kl.item<double>() == Approx(0).margin(1e-5));
   CHECK(same_overlap.item<double>() == Approx(1).margin(1e-5));
-  const auto [kl, overlap] = training::distillation_loss(torch::zeros({4, 7, 32}), target);
+  const auto [kl, overlap] = training::distillation_loss(torch::zeros({4, 7, 32}), target, 0.5);
   CHECK(kl.item<double>() > 0.1);
   CHECK(overlap.item<double>() < 0.9);
   CHECK(overlap.item<double>() > 0);
