@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "media_io/tensor_image.h"
 #include "pipelines/image_generator.h"
+#include "pipelines/tokens/mask_schedule.h"
 #include "pipelines/upscale.h"
 #include "world/caption.h"
 
@@ -61,6 +62,7 @@ void Txt2ImgParams::validate() const {
   require(top_p > 0 && top_p <= 1, "--top-p must be in (0, 1] (1: off)");
   require(steps >= 0 && steps <= (method == Txt2ImgMethod::Diffusion ? 1000 : 256),
           method == Txt2ImgMethod::Diffusion ? "--steps must be in 1..1000 (0: 20)" : "--steps must be in 1..256 (0: 8)");
+  require(tokens::MaskSchedule::parse(mask_schedule).has_value(), tokens::mask_schedule_error(mask_schedule));
   require(choice_temperature >= 0 && choice_temperature <= 100, "--choice-temperature must be in 0..100");
   require(gamma >= 1 && gamma <= 64, "--gamma must be in 1..64");
   require(method == Txt2ImgMethod::Ar || draft.empty(), "--draft (speculative decoding) works with --method ar");
@@ -86,7 +88,7 @@ std::string Txt2ImgParams::to_string() const {
   if (!negative_prompt.empty()) out << "Negative prompt: " << negative_prompt << "\n";
   out << "Method: " << name_of(method) << ", Model: " << model_name();
   if (!draft.empty()) out << ", Draft: " << draft << ", Gamma: " << gamma;
-  if (method == Txt2ImgMethod::MaskGit) out << ", Steps: " << step_count() << ", Choice temperature: " << choice_temperature;
+  if (method == Txt2ImgMethod::MaskGit) out << ", Steps: " << step_count() << ", Mask schedule: " << mask_schedule << ", Choice temperature: " << choice_temperature;
   if (method == Txt2ImgMethod::Diffusion) {
     out << ", Steps: " << step_count() << ", Sampler: " << samplers::label_of(sampler);
     if (sampler == samplers::SamplerKind::Ddim) out << ", Eta: " << eta;

@@ -46,6 +46,7 @@ struct Txt2ImgParams {
   int top_k = 0;                      // 0: off
   double top_p = 1.0;                 // 1: off
   int steps = 0;                      // maskgit and diffusion; 0: the method's default (8, 20)
+  std::string mask_schedule = "pow2.5";  // maskgit: tokens left masked after each step (tokens/mask_schedule.h)
   double choice_temperature = 4.5;    // maskgit: confidence noise, annealed to 0
   bool kv_cache = true;               // ar: false recomputes the prefix every token (benchmark baseline)
   WatermarkOptions watermark;         // ar only

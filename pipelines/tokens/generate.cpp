@@ -52,7 +52,7 @@ std::vector<cv::Mat> generate_images(const TokenModels& models, const std::vecto
   decode.kv_cache = params.kv_cache;
   torch::Tensor grid;  // [count, N]
   if (!models.generator->config.causal) {
-    const MaskGitOptions options{params.step_count(), decode.sampling, params.choice_temperature};
+    const MaskGitOptions options = maskgit_options(params);
     GuidedTransformer model(*models.generator, cond, uncond, params.guidance());
     const int64_t n = models.generator->config.image_tokens();
     grid = decode_maskgit(model, torch::zeros({count, n}, torch::kLong), torch::ones({count, n}, torch::kBool), options,

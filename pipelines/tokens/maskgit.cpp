@@ -7,18 +7,11 @@
 
 namespace jl::tokens {
 
-std::vector<int64_t> maskgit_schedule(int64_t unknown, int steps) {
-  if (steps < 1) throw Error("MaskGIT needs at least 1 step");
-  std::vector<int64_t> left;
-  int64_t previous = unknown;
-  for (int t = 1; t <= steps; ++t) {
-    int64_t m = int64_t(std::floor(double(unknown) * std::cos(M_PI / 2 * double(t) / steps)));
-    if (t == steps) m = 0;
-    m = std::max<int64_t>(0, std::min(m, previous - 1));  // at least one token per step while any remain
-    left.push_back(m);
-    previous = m;
-  }
-  return left;
+MaskGitOptions maskgit_options(const Txt2ImgParams& params) {
+  const std::optional<MaskSchedule> schedule = MaskSchedule::parse(params.mask_schedule);
+  if (!schedule) throw UsageError(mask_schedule_error(params.mask_schedule));
+  return {params.step_count(), *schedule, {params.sampling_temperature(), params.top_k, params.top_p},
+          params.choice_temperature};
 }
 
 torch::Tensor decode_maskgit(GuidedTransformer& model, torch::Tensor tokens, const torch::Tensor& unknown,
@@ -29,7 +22,8 @@ torch::Tensor decode_maskgit(GuidedTransformer& model, torch::Tensor tokens, con
   tokens = tokens.clone().masked_fill_(unknown, mask_id);
   torch::Tensor masked = unknown.clone();
   std::vector<std::vector<int64_t>> schedules;
-  for (int64_t b = 0; b < batch; ++b) schedules.push_back(maskgit_schedule(masked[b].sum().item<int64_t>(), options.steps));
+  for (int64_t b = 0; b < batch; ++b)
+    schedules.push_back(maskgit_schedule(masked[b].sum().item<int64_t>(), options.steps, options.schedule));
 
   const double inf = std::numeric_limits<double>::infinity();
   for (int t = 0; t < options.steps; ++t) {

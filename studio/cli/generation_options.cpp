@@ -48,6 +48,9 @@ void add_generation_options(CLI::App& app, GenerationArgs& args, bool per_prompt
   app.add_option("--strength", p.strength, "diffusion: how much of the start picture is redrawn (img2img, inpaint)")
       ->capture_default_str();
   app.add_option("--preview-dir", args.preview_dir, "diffusion: write the first image's predicted picture at every step here");
+  app.add_option("--mask-schedule", p.mask_schedule,
+                 "maskgit: how many tokens stay masked after each step: cosine, linear or pow<P> (1 - x^P)")
+      ->capture_default_str();
   app.add_option("--choice-temperature", p.choice_temperature, "maskgit: confidence noise at the first step")
       ->capture_default_str();
   app.add_flag("--no-kv-cache", [&p](int64_t) { p.kv_cache = false; },

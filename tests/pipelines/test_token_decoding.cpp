@@ -53,20 +53,39 @@ TEST_CASE("sampling: greedy, top-k, top-p and seeded draws", "[pipelines]") {
   CHECK(torch::equal(draw(probs, a), draw(probs, b)));
 }
 
-TEST_CASE("MaskGIT schedule: cosine, strictly decreasing, ending at zero", "[pipelines]") {
-  CHECK(maskgit_schedule(256, 8) == std::vector<int64_t>{251, 236, 212, 181, 142, 97, 49, 0});
-  for (int steps : {1, 2, 5, 8, 16, 300}) {
-    const auto left = maskgit_schedule(256, steps);
-    REQUIRE(left.size() == size_t(steps));
-    CHECK(left.back() == 0);
-    int64_t previous = 256;
-    for (int64_t m : left) {
-      CHECK(m >= 0);
-      if (previous > 0) CHECK(m < previous);
-      previous = m;
+TEST_CASE("MaskGIT schedules: cosine and powers, strictly decreasing, ending at zero", "[pipelines]") {
+  const MaskSchedule cosine = *MaskSchedule::parse("cosine");
+  CHECK(maskgit_schedule(256, 8, cosine) == std::vector<int64_t>{251, 236, 212, 181, 142, 97, 49, 0});
+  // The default, 1 - x^2.5: fewer tokens committed early, more late.
+  CHECK(maskgit_schedule(256, 8) == std::vector<int64_t>{254, 248, 233, 210, 176, 131, 72, 0});
+  CHECK(maskgit_schedule(256, 4, *MaskSchedule::parse("linear")) == std::vector<int64_t>{192, 128, 64, 0});
+  for (const MaskSchedule& schedule : {cosine, MaskSchedule{}, *MaskSchedule::parse("pow0.1"), *MaskSchedule::parse("pow10")}) {
+    for (int steps : {1, 2, 5, 8, 16, 300}) {
+      const auto left = maskgit_schedule(256, steps, schedule);
+      REQUIRE(left.size() == size_t(steps));
+      CHECK(left.back() == 0);
+      int64_t previous = 256;
+      for (int64_t m : left) {
+        CHECK(m >= 0);
+        if (previous > 0) CHECK(m < previous);
+        previous = m;
+      }
     }
   }
-  CHECK(maskgit_schedule(3, 8) == std::vector<int64_t>{2, 1, 0, 0, 0, 0, 0, 0});
+  // Few tokens, many steps: one per step until none is left (a steep curve may commit them at once).
+  for (const MaskSchedule& schedule : {cosine, MaskSchedule{}})
+    CHECK(maskgit_schedule(3, 8, schedule) == std::vector<int64_t>{2, 1, 0, 0, 0, 0, 0, 0});
+  CHECK(maskgit_schedule(3, 8, *MaskSchedule::parse("pow0.1")) == std::vector<int64_t>{0, 0, 0, 0, 0, 0, 0, 0});
+}
+
+TEST_CASE("MaskGIT schedule names", "[pipelines]") {
+  for (const std::string name : {"cosine", "linear", "pow2.5", "pow3", "pow0.1", "pow10"})
+    CHECK(MaskSchedule::parse(name)->name() == name);
+  CHECK(MaskSchedule{}.name() == "pow2.5");
+  CHECK(MaskSchedule::parse("pow1")->name() == "linear");
+  for (const std::string name : {"", "cos", "pow", "pow0", "pow11", "pow2x", "powx", "pow-1", "pownan", "pow 2", "pow+2", "Cosine"})
+    CHECK_FALSE(MaskSchedule::parse(name).has_value());
+  CHECK_THAT(mask_schedule_error("pow0"), Catch::Matchers::Contains("'pow0'"));
 }
 
 TEST_CASE("MaskGIT decoding keeps known tokens and fills every unknown one", "[pipelines]") {
