@@ -1,6 +1,6 @@
 // The upscalers against UpscalerJS's own runtime and against the machine:
 //  1. parity and prediction speed: every @upscalerjs model (slim, medium, thick at x2, x3, x4, x8) on the
-//     same picture here (libtorch) and in Node (@tensorflow/tfjs with the WASM backend,
+//     same picture here (models/tfjs_model, without libtorch) and in Node (@tensorflow/tfjs with the WASM backend,
 //     bench/upscalerjs/run_tfjs.mjs); outputs compared (PSNR over 0..255, clamped as a picture is),
 //     prediction times side by side, and ours as output megapixels per second and convolution GFLOP/s
 //     against the machine's 3x3 convolution throughput measured in the same run;
@@ -23,7 +23,7 @@
 #include "media_io/image.h"
 #include "models/model_store.h"
 #include "models/runtime.h"
-#include "pipelines/upscale.h"
+#include "pipelines/net_upscaler.h"
 
 using namespace jl;
 namespace fs = std::filesystem;

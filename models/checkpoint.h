@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "models/checkpoint_info.h"
 #include "models/safetensors.h"
 
 namespace torch::nn {
@@ -22,22 +23,6 @@ class Module;
 namespace jl::models {
 
 namespace fs = std::filesystem;
-
-struct CheckpointInfo {
-  std::string model;       // model family, e.g. "vq"; load_strict can insist on it
-  nlohmann::json config;   // the model's XxxConfig as JSON
-  std::string command;     // the command line that trained it, to reproduce it
-  std::string dataset;     // what it was trained on, in words
-  int64_t step = 0;        // training steps taken
-  std::map<std::string, std::string> extra;  // any other metadata entries, kept as they are
-
-  // Metadata keys "model", "config" (JSON text), "command", "dataset", "step" (decimal) plus `extra`.
-  // Throws jl::Error when an `extra` key collides with one of those.
-  std::map<std::string, std::string> to_metadata() const;
-  // Throws jl::Error naming `source` when "model" or "config" is missing, the config is not valid
-  // JSON, or "step" is not an integer.
-  static CheckpointInfo from_metadata(const std::map<std::string, std::string>& metadata, const fs::path& source);
-};
 
 // The tensors a checkpoint of `module` holds: named_parameters() and named_buffers(), keyed by the
 // module's own names (the names register_module gave them).
@@ -51,9 +36,6 @@ void save_tensors(const fs::path& path, const std::map<std::string, at::Tensor>&
 // module_tensors(module) + info. Refuses to replace an existing file unless `overwrite`.
 void save_checkpoint(const fs::path& path, const torch::nn::Module& module, const CheckpointInfo& info,
                      bool overwrite = false);
-
-// Reads only the header: for listings and for building the right model before loading.
-CheckpointInfo read_checkpoint_info(const fs::path& path);
 
 // An open checkpoint file (memory-mapped until destroyed).
 class Checkpoint {

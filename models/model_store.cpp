@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "models/checkpoint.h"
+#include "models/checkpoint_info.h"
 
 namespace jl::models {
 

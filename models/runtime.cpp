@@ -10,18 +10,14 @@
 #include <sstream>
 #include <thread>
 
+#include "models/cpu_threads.h"
+
 namespace jl {
 
 void set_threads(int n) {
   if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(n);
-  // OpenBLAS keeps a thread pool of its own (one per core, busy-waiting between calls) that
-  // at::set_num_threads does not touch, and on some CPUs (seen on AMD EPYC) its matrix products sum
-  // in another order with 2 threads than with 1 (up to 3e-5 apart at our layers' sizes), so a
-  // one-core Slurm task would not draw the picture a two-core run draws. It stays at one thread:
-  // libtorch's own pool (oneDNN convolutions, elementwise ops) uses the cores.
-  using SetBlasThreads = void (*)(int);
-  if (auto set_blas = reinterpret_cast<SetBlasThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set_blas(1);
+  set_cpu_threads(n);  // OpenCV's pool to n, OpenBLAS's to one: libtorch's pool uses the cores
 }
 
 int threads() { return at::get_num_threads(); }

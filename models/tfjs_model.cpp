@@ -2,17 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <sstream>
 
 #include "core/error.h"
 
 namespace jl::models {
 
-namespace F = torch::nn::functional;
 using json = nlohmann::json;
 
 enum class LayerKind { Input, Conv2D, Activation, Concatenate, Add, UpSampling2D, MultiplyBeta, PixelShuffle };
@@ -24,14 +23,12 @@ struct TfjsLayer {
   std::vector<size_t> inputs;  // indices of earlier layers
   int channels = 0;            // output channels, known at load
   // Conv2D
-  torch::Tensor weight, bias;  // OIHW, [O]
-  int kernel[2] = {1, 1}, strides[2] = {1, 1}, dilation[2] = {1, 1};
-  int64_t groups = 1;
-  bool same_padding = false;
+  std::vector<float> kernel, bias;  // HWIO [kh, kw, C / groups, filters] as stored, [filters] or empty
+  Conv2dShape shape;
   // Conv2D (fused) and Activation
   std::string activation = "linear";
-  // Concatenate: the NCHW axis
-  int64_t axis = 1;
+  // Concatenate: the NHWC axis (1 height, 2 width, 3 channels)
+  int axis = 3;
   // UpSampling2D
   int size[2] = {1, 1};
   bool bilinear = false;
@@ -54,60 +51,12 @@ std::string shape_text(const std::vector<int64_t>& shape) {
   return s + "]";
 }
 
-const std::set<std::string>& keras_activations() {
-  static const std::set<std::string> names = {"linear", "relu",     "relu6",    "elu",   "selu",        "sigmoid",
-                                              "hard_sigmoid", "tanh", "softplus", "softsign", "swish", "silu",
-                                              "gelu",     "exponential", "softmax", "mish"};
-  return names;
-}
-
-// The Keras activations as TF.js computes them (hard_sigmoid is clip(0.2 x + 0.5, 0, 1); softmax is
-// over the channels).
-torch::Tensor activate(const std::string& name, const torch::Tensor& x) {
-  if (name == "linear") return x;
-  if (name == "relu") return torch::relu(x);
-  if (name == "relu6") return torch::clamp(x, 0, 6);
-  if (name == "elu") return torch::elu(x);
-  if (name == "selu") return torch::selu(x);
-  if (name == "sigmoid") return torch::sigmoid(x);
-  if (name == "hard_sigmoid") return torch::clamp(0.2 * x + 0.5, 0, 1);
-  if (name == "tanh") return torch::tanh(x);
-  if (name == "softplus") return F::softplus(x);
-  if (name == "softsign") return x / (1 + torch::abs(x));
-  if (name == "swish" || name == "silu") return x * torch::sigmoid(x);
-  if (name == "gelu") return torch::gelu(x);
-  if (name == "exponential") return torch::exp(x);
-  if (name == "softmax") return torch::softmax(x, 1);
-  if (name == "mish") return x * torch::tanh(F::softplus(x));
-  throw Error("internal: activation " + name);
-}
-
-// TF's "same" padding along one axis: the total split with the extra pixel after.
-std::pair<int64_t, int64_t> same_padding(int64_t in, int kernel, int stride, int dilation) {
-  const int64_t out = (in + stride - 1) / stride;
-  const int64_t total = std::max<int64_t>(0, (out - 1) * stride + int64_t(kernel - 1) * dilation + 1 - in);
-  return {total / 2, total - total / 2};
-}
-
-// TF.js resizeBilinear without half-pixel centres: source = destination * in / out.
-torch::Tensor resize_linear_axis(const torch::Tensor& x, int64_t dim, int64_t out) {
-  const int64_t in = x.size(dim);
-  const auto src = torch::arange(out, x.options().dtype(torch::kFloat64)) * (double(in) / double(out));
-  const auto lo = src.floor().to(torch::kLong).clamp_max(in - 1);
-  const auto hi = (lo + 1).clamp_max(in - 1);
-  std::vector<int64_t> shape(size_t(x.dim()), 1);
-  shape[size_t(dim)] = out;
-  const auto frac = (src - lo.to(torch::kFloat64)).to(x.scalar_type()).view(shape);
-  const auto a = x.index_select(dim, lo), b = x.index_select(dim, hi);
-  return a + (b - a) * frac;
-}
-
-int64_t nchw_axis(int64_t nhwc_axis, const std::string& where) {
-  switch (nhwc_axis) {
-    case 3: case -1: return 1;
-    case 1: case -3: return 2;
-    case 2: case -2: return 3;
-    default: throw Error(where + ": concatenation along axis " + std::to_string(nhwc_axis) + " is not supported");
+int nhwc_axis(int axis, const std::string& where) {
+  switch (axis) {
+    case 3: case -1: return 3;
+    case 1: case -3: return 1;
+    case 2: case -2: return 2;
+    default: throw Error(where + ": concatenation along axis " + std::to_string(axis) + " is not supported");
   }
 }
 
@@ -120,10 +69,15 @@ std::pair<int, int> pair_of(const json& config, const char* key, int fallback, c
   throw Error(where + ": \"" + key + "\" must be an integer or a pair of integers, got " + v.dump());
 }
 
-// The weights of every group of the manifest, by name, as float32 tensors in their stored (TF) layout.
-std::map<std::string, torch::Tensor> read_weights(const json& manifest, const fs::path& folder, const std::string& file) {
+struct Weight {
+  std::vector<int64_t> shape;
+  std::vector<float> values;
+};
+
+// The weights of every group of the manifest, by name, as float32 arrays in their stored (TF) layout.
+std::map<std::string, Weight> read_weights(const json& manifest, const fs::path& folder, const std::string& file) {
   if (!manifest.is_array()) throw Error(file + ": \"weightsManifest\" must be a list of weight groups");
-  std::map<std::string, torch::Tensor> weights;
+  std::map<std::string, Weight> weights;
   for (const json& group : manifest) {
     if (!group.is_object() || !group.contains("paths") || !group["paths"].is_array() || !group.contains("weights") ||
         !group["weights"].is_array())
@@ -158,7 +112,10 @@ std::map<std::string, torch::Tensor> read_weights(const json& manifest, const fs
       if (offset + size > bytes.size())
         throw Error(file + ": the shards of group " + group["paths"].dump() + " hold " + std::to_string(bytes.size()) +
                     " bytes, but the weights need at least " + std::to_string(offset + size) + " (a shard is truncated)");
-      weights[name] = torch::from_blob(bytes.data() + offset, shape, torch::kFloat32).clone();
+      Weight& weight = weights[name];
+      weight.shape = shape;
+      weight.values.resize(size_t(count));
+      std::memcpy(weight.values.data(), bytes.data() + offset, size);
       offset += size;
     }
     if (offset != bytes.size())
@@ -170,7 +127,7 @@ std::map<std::string, torch::Tensor> read_weights(const json& manifest, const fs
 
 // A weight named LAYER/what (or with a prefix: .../LAYER/what), taken out of the map so that
 // leftovers can be reported.
-torch::Tensor take_weight(std::map<std::string, torch::Tensor>& weights, const std::string& layer, const std::string& what,
+Weight take_weight(std::map<std::string, Weight>& weights, const std::string& layer, const std::string& what,
                           const std::string& where) {
   const std::string key = layer + "/" + what;
   auto it = weights.find(key);
@@ -178,49 +135,41 @@ torch::Tensor take_weight(std::map<std::string, torch::Tensor>& weights, const s
     for (auto i = weights.begin(); i != weights.end(); ++i)
       if (i->first.size() > key.size() && i->first.compare(i->first.size() - key.size() - 1, key.size() + 1, "/" + key) == 0) it = i;
   if (it == weights.end()) throw Error(where + ": the weight " + key + " is not in the manifest");
-  torch::Tensor w = it->second;
+  Weight w = std::move(it->second);
   weights.erase(it);
   return w;
-}
-
-// torch refuses '.' in parameter names; Keras layer names may hold one.
-std::string parameter_name(std::string layer, const std::string& what) {
-  std::replace(layer.begin(), layer.end(), '.', '_');
-  return layer + "/" + what;
 }
 
 // A 3x3 convolution over a nearest-upsampled picture reads, for output phase (i, j) of each s x s
 // block, low-resolution pixels at offsets floor((i + d) / s) for d in -1..1: the same convolution is
 // a 3x3 convolution of the low-resolution picture with s*s phase kernels (taps that land on the same
-// pixel summed), followed by depth_to_space. Same arithmetic, but no s*s times larger tensor is
+// pixel summed), followed by depth_to_space. Same arithmetic, but no s*s times larger picture is
 // built and the matrix product is s*s times wider: the x8 UpscalerJS models run ~2x faster.
-torch::Tensor fused_upsampling_kernel(const torch::Tensor& w, int s) {  // w: [F, C, 3, 3] -> [s*s*F, C, 3, 3]
-  const int64_t filters = w.size(0);
-  torch::Tensor fused = torch::zeros({s * s * filters, w.size(1), 3, 3}, w.options());
+// kernel: HWIO [3, 3, C, F] -> [3, 3, C, s*s*F], phase (i, j) in filters (i*s + j)*F + f, the
+// channel order depth_to_space reads.
+std::vector<float> fused_upsampling_kernel(const std::vector<float>& kernel, int channels, int filters, int s) {
+  const size_t wide = size_t(s * s * filters), c_count = size_t(channels), f_count = size_t(filters);
+  std::vector<float> fused(9 * c_count * wide, 0.0f);
   for (int i = 0; i < s; ++i)
-    for (int j = 0; j < s; ++j) {
-      torch::Tensor phase = fused.narrow(0, (i * s + j) * filters, filters);
+    for (int j = 0; j < s; ++j)
       for (int di = -1; di <= 1; ++di)
         for (int dj = -1; dj <= 1; ++dj) {
           const int a = int(std::floor(double(i + di) / s)) + 1, b = int(std::floor(double(j + dj) / s)) + 1;
-          phase.select(2, a).select(2, b) += w.select(2, di + 1).select(2, dj + 1);
+          const float* from = kernel.data() + size_t((di + 1) * 3 + dj + 1) * c_count * f_count;
+          float* to = fused.data() + size_t(a * 3 + b) * c_count * wide + size_t(i * s + j) * f_count;
+          for (size_t c = 0; c < c_count; ++c)
+            for (size_t f = 0; f < f_count; ++f) to[c * wide + f] += from[c * f_count + f];
         }
-    }
   return fused;
 }
 
 }  // namespace
 
-torch::Tensor depth_to_space_nhwc_order(const torch::Tensor& x, int64_t s) {
-  const int64_t n = x.size(0), c = x.size(1) / (s * s), h = x.size(2), w = x.size(3);
-  return x.reshape({n, s, s, c, h, w}).permute({0, 3, 4, 1, 5, 2}).reshape({n, c, h * s, w * s});
-}
+TfjsModel::~TfjsModel() = default;
 
-TfjsModelImpl::~TfjsModelImpl() = default;
+size_t TfjsModel::layer_count() const { return layers_.size(); }
 
-size_t TfjsModelImpl::layer_count() const { return layers_.size(); }
-
-TfjsModelImpl::TfjsModelImpl(const fs::path& model_json) : path_(model_json) {
+TfjsModel::TfjsModel(const fs::path& model_json) : path_(model_json) {
   const std::string file = model_json.string();
   std::ifstream in(model_json);
   if (!in) throw Error(file + ": no such model file");
@@ -240,7 +189,7 @@ TfjsModelImpl::TfjsModelImpl(const fs::path& model_json) : path_(model_json) {
   if (!layer_list.is_array() || layer_list.empty()) throw Error(file + ": the model has no layers");
   const bool sequential = model_class == "Sequential";
 
-  std::map<std::string, torch::Tensor> weights = read_weights(root["weightsManifest"], model_json.parent_path(), file);
+  std::map<std::string, Weight> weights = read_weights(root["weightsManifest"], model_json.parent_path(), file);
   std::map<std::string, size_t> index_of;
 
   for (const json& spec : layer_list) {
@@ -300,41 +249,42 @@ TfjsModelImpl::TfjsModelImpl(const fs::path& model_json) : path_(model_json) {
       if (c.value("data_format", "channels_last") != "channels_last") throw Error(where + ": only channels_last data is supported");
       const std::string padding = c.value("padding", "valid");
       if (padding != "same" && padding != "valid") throw Error(where + ": padding \"" + padding + "\" (same or valid)");
-      layer.same_padding = padding == "same";
-      std::tie(layer.kernel[0], layer.kernel[1]) = pair_of(c, "kernel_size", 1, where);
-      std::tie(layer.strides[0], layer.strides[1]) = pair_of(c, "strides", 1, where);
-      std::tie(layer.dilation[0], layer.dilation[1]) = pair_of(c, "dilation_rate", 1, where);
-      layer.groups = c.value("groups", 1);
+      Conv2dShape& shape = layer.shape;
+      shape.same_padding = padding == "same";
+      std::tie(shape.kernel_h, shape.kernel_w) = pair_of(c, "kernel_size", 1, where);
+      std::tie(shape.stride_h, shape.stride_w) = pair_of(c, "strides", 1, where);
+      std::tie(shape.dilation_h, shape.dilation_w) = pair_of(c, "dilation_rate", 1, where);
+      shape.groups = c.value("groups", 1);
       const int filters = c.value("filters", 0);
-      if (filters < 1 || layer.groups < 1 || in_ch % layer.groups || filters % layer.groups || layer.kernel[0] < 1 ||
-          layer.kernel[1] < 1 || layer.strides[0] < 1 || layer.strides[1] < 1 || layer.dilation[0] < 1 || layer.dilation[1] < 1)
+      if (filters < 1 || shape.groups < 1 || in_ch % shape.groups || filters % shape.groups || shape.kernel_h < 1 ||
+          shape.kernel_w < 1 || shape.stride_h < 1 || shape.stride_w < 1 || shape.dilation_h < 1 || shape.dilation_w < 1)
         throw Error(where + ": inconsistent filters/groups/kernel/strides/dilation for " + std::to_string(in_ch) + " input channels");
       layer.activation = c.value("activation", "linear");
-      if (!keras_activations().count(layer.activation)) throw Error(where + ": unknown activation \"" + layer.activation + "\"");
-      const torch::Tensor kernel = take_weight(weights, layer.name, "kernel", where);
-      const std::vector<int64_t> expected = {layer.kernel[0], layer.kernel[1], in_ch / layer.groups, filters};
-      if (kernel.sizes().vec() != expected)
-        throw Error(where + ": weight " + layer.name + "/kernel: got " + shape_text(kernel.sizes().vec()) + ", expected " + shape_text(expected));
-      layer.weight = register_parameter(parameter_name(layer.name, "kernel"), kernel.permute({3, 2, 0, 1}).contiguous(), false);
+      if (!is_keras_activation(layer.activation)) throw Error(where + ": unknown activation \"" + layer.activation + "\"");
+      Weight kernel = take_weight(weights, layer.name, "kernel", where);
+      const std::vector<int64_t> expected = {shape.kernel_h, shape.kernel_w, in_ch / shape.groups, filters};
+      if (kernel.shape != expected)
+        throw Error(where + ": weight " + layer.name + "/kernel: got " + shape_text(kernel.shape) + ", expected " + shape_text(expected));
+      layer.kernel = std::move(kernel.values);
       if (c.value("use_bias", true)) {
-        const torch::Tensor bias = take_weight(weights, layer.name, "bias", where);
-        if (bias.sizes().vec() != std::vector<int64_t>{filters})
-          throw Error(where + ": weight " + layer.name + "/bias: got " + shape_text(bias.sizes().vec()) + ", expected [" +
+        Weight bias = take_weight(weights, layer.name, "bias", where);
+        if (bias.shape != std::vector<int64_t>{filters})
+          throw Error(where + ": weight " + layer.name + "/bias: got " + shape_text(bias.shape) + ", expected [" +
                       std::to_string(filters) + "]");
-        layer.bias = register_parameter(parameter_name(layer.name, "bias"), bias, false);
+        layer.bias = std::move(bias.values);
       }
       layer.channels = filters;
     } else if (kind == "Activation") {
       layer.kind = LayerKind::Activation;
       layer.channels = one_input();
       layer.activation = c.value("activation", "");
-      if (!keras_activations().count(layer.activation)) throw Error(where + ": unknown activation \"" + layer.activation + "\"");
+      if (!is_keras_activation(layer.activation)) throw Error(where + ": unknown activation \"" + layer.activation + "\"");
     } else if (kind == "Concatenate") {
       layer.kind = LayerKind::Concatenate;
       if (layer.inputs.size() < 2) throw Error(where + ": expects at least two inputs");
-      layer.axis = nchw_axis(c.value("axis", -1), where);
+      layer.axis = nhwc_axis(c.value("axis", -1), where);
       layer.channels = in_channels[0];
-      if (layer.axis == 1) {
+      if (layer.axis == 3) {
         layer.channels = 0;
         for (int ch : in_channels) layer.channels += ch;
       }
@@ -401,84 +351,90 @@ TfjsModelImpl::TfjsModelImpl(const fs::path& model_json) : path_(model_json) {
   }
 }
 
-void TfjsModelImpl::fuse_upsampling() {
+void TfjsModel::fuse_upsampling() {
   std::vector<int> uses(layers_.size(), 0);
   for (const TfjsLayer& l : layers_)
     for (size_t i : l.inputs) ++uses[i];
   for (size_t n = 1; n + 1 < layers_.size(); ++n) {
     TfjsLayer& up = layers_[n];
     TfjsLayer& conv = layers_[n + 1];
+    const Conv2dShape& c = conv.shape;
     if (up.kind != LayerKind::UpSampling2D || up.bilinear || up.size[0] != up.size[1] || uses[n] != 1 ||
-        conv.kind != LayerKind::Conv2D || conv.inputs != std::vector<size_t>{n} || conv.kernel[0] != 3 || conv.kernel[1] != 3 ||
-        conv.strides[0] != 1 || conv.strides[1] != 1 || conv.dilation[0] != 1 || conv.dilation[1] != 1 || conv.groups != 1 ||
-        !conv.same_padding)
+        conv.kind != LayerKind::Conv2D || conv.inputs != std::vector<size_t>{n} || c.kernel_h != 3 || c.kernel_w != 3 ||
+        c.stride_h != 1 || c.stride_w != 1 || c.dilation_h != 1 || c.dilation_w != 1 || c.groups != 1 || !c.same_padding)
       continue;
     const int s = up.size[0];
-    torch::NoGradGuard no_grad;
-    conv.weight.set_data(fused_upsampling_kernel(conv.weight, s));
-    if (conv.bias.defined()) conv.bias.set_data(conv.bias.repeat({s * s}));
+    conv.kernel = fused_upsampling_kernel(conv.kernel, up.channels, conv.channels, s);
+    if (!conv.bias.empty()) {
+      std::vector<float> repeated;
+      for (int phase = 0; phase < s * s; ++phase) repeated.insert(repeated.end(), conv.bias.begin(), conv.bias.end());
+      conv.bias = std::move(repeated);
+    }
     conv.fused_scale = s;
     up.passthrough = true;
   }
 }
 
-torch::Tensor TfjsModelImpl::forward(const torch::Tensor& x, double* conv_flops) {
-  if (x.dim() != 4 || x.size(1) != input_channels_)
-    throw Error(path_.string() + ": expects [N, " + std::to_string(input_channels_) + ", H, W], got " + shape_text(x.sizes().vec()));
-  std::vector<torch::Tensor> out(layers_.size());
+NhwcImage TfjsModel::forward(const NhwcImage& x, double* conv_flops) const {
+  if (x.channels != input_channels_ || x.height < 1 || x.width < 1)
+    throw Error(path_.string() + ": expects a picture of " + std::to_string(input_channels_) + " channels, got " + x.shape());
+  std::vector<NhwcImage> out(layers_.size());
   std::vector<int> uses(layers_.size(), 0);  // free each activation after its last use
   for (const TfjsLayer& l : layers_)
     for (size_t i : l.inputs) ++uses[i];
   for (size_t n = 0; n < layers_.size(); ++n) {
     const TfjsLayer& l = layers_[n];
-    std::vector<torch::Tensor> in;
-    for (size_t i : l.inputs) in.push_back(out[i]);
-    torch::Tensor y;
+    const NhwcImage& in = n == 0 ? x : out[l.inputs[0]];
+    NhwcImage y;
     switch (l.kind) {
       case LayerKind::Input: y = x; break;
       case LayerKind::Conv2D: {
-        torch::Tensor v = in[0];
-        int64_t pad[2] = {0, 0};
-        if (l.same_padding) {
-          const auto ph = same_padding(v.size(2), l.kernel[0], l.strides[0], l.dilation[0]);
-          const auto pw = same_padding(v.size(3), l.kernel[1], l.strides[1], l.dilation[1]);
-          if (ph.first == ph.second && pw.first == pw.second) {
-            pad[0] = ph.first;
-            pad[1] = pw.first;
-          } else {  // TF puts the odd pixel after: pad explicitly
-            v = F::pad(v, F::PadFuncOptions({pw.first, pw.second, ph.first, ph.second}));
-          }
-        }
-        y = torch::conv2d(v, l.weight, l.bias, {l.strides[0], l.strides[1]}, {pad[0], pad[1]}, {l.dilation[0], l.dilation[1]}, l.groups);
-        if (conv_flops) *conv_flops += 2.0 * double(y.numel()) * double(l.weight[0].numel());
-        if (l.fused_scale > 1) y = depth_to_space_nhwc_order(y, l.fused_scale);
-        y = activate(l.activation, y);
+        const int filters = l.channels * l.fused_scale * l.fused_scale;
+        y = conv2d(in, l.kernel, l.bias, filters, l.shape);
+        if (y.data.empty())
+          throw Error(path_.string() + ": layer " + l.name + ": a " + in.shape() + " input is smaller than its kernel");
+        if (conv_flops) *conv_flops += 2.0 * double(y.data.size()) * double(l.kernel.size() / size_t(filters));
+        if (l.fused_scale > 1) y = depth_to_space(y, l.fused_scale);
+        activate(l.activation, y);
         break;
       }
-      case LayerKind::Activation: y = activate(l.activation, in[0]); break;
-      case LayerKind::Concatenate: y = torch::cat(in, l.axis); break;
-      case LayerKind::Add:
-        y = in[0] + in[1];
-        for (size_t i = 2; i < in.size(); ++i) y = y + in[i];
+      case LayerKind::Activation:
+        y = in;
+        activate(l.activation, y);
         break;
-      case LayerKind::UpSampling2D:
-        if (l.passthrough) {
-          y = in[0];
-        } else if (l.bilinear) {
-          y = resize_linear_axis(in[0], 2, in[0].size(2) * l.size[0]);
-          y = resize_linear_axis(y, 3, in[0].size(3) * l.size[1]);
-        } else {
-          y = in[0].repeat_interleave(l.size[0], 2).repeat_interleave(l.size[1], 3);
+      case LayerKind::Concatenate: {
+        std::vector<const NhwcImage*> parts;
+        for (size_t i : l.inputs) parts.push_back(&out[i]);
+        try {
+          y = concatenate(parts, l.axis);
+        } catch (const Error& e) {
+          throw Error(path_.string() + ": layer " + l.name + ": " + e.what());
         }
         break;
-      case LayerKind::MultiplyBeta: y = in[0] * l.beta; break;
-      case LayerKind::PixelShuffle: y = depth_to_space_nhwc_order(in[0], l.scale); break;
+      }
+      case LayerKind::Add:
+        y = in;
+        for (size_t k = 1; k < l.inputs.size(); ++k) {
+          const NhwcImage& other = out[l.inputs[k]];
+          if (other.height != y.height || other.width != y.width)
+            throw Error(path_.string() + ": layer " + l.name + ": cannot add " + y.shape() + " and " + other.shape());
+          for (size_t i = 0; i < y.data.size(); ++i) y.data[i] += other.data[i];
+        }
+        break;
+      case LayerKind::UpSampling2D:
+        y = l.passthrough ? in : l.bilinear ? upsample_bilinear(in, l.size[0], l.size[1]) : upsample_nearest(in, l.size[0], l.size[1]);
+        break;
+      case LayerKind::MultiplyBeta:
+        y = in;
+        for (float& v : y.data) v *= float(l.beta);
+        break;
+      case LayerKind::PixelShuffle: y = depth_to_space(in, l.scale); break;
     }
-    out[n] = y;
+    out[n] = std::move(y);
     for (size_t i : l.inputs)
-      if (--uses[i] == 0 && i != layers_.size() - 1) out[i] = torch::Tensor();
+      if (--uses[i] == 0 && i != layers_.size() - 1) out[i] = NhwcImage();
   }
-  return out.back();
+  return std::move(out.back());
 }
 
 }  // namespace jl::models

@@ -9,7 +9,7 @@
 #include "media_io/tensor_image.h"
 #include "pipelines/image_generator.h"
 #include "pipelines/tokens/mask_schedule.h"
-#include "pipelines/upscale.h"
+#include "pipelines/net_upscaler.h"
 #include "world/caption.h"
 
 namespace jl {

@@ -1,7 +1,5 @@
 #include "pipelines/upscale.h"
 
-#include <torch/torch.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -16,7 +14,6 @@
 #include "media_io/media_kind.h"
 #include "media_io/video.h"
 #include "models/model_store.h"
-#include "models/sr_net.h"
 #include "models/tfjs_model.h"
 
 namespace jl {
@@ -36,10 +33,9 @@ const UpscalerJsModel* upscalerjs(const std::string& name) {
   return nullptr;
 }
 
-// Our own upscalers' checkpoints: photo_x4.safetensors, world_x4.safetensors, ...
-std::string checkpoint_name(const std::string& name, int scale) { return name + "_x" + std::to_string(scale); }
-
 }  // namespace
+
+std::string upscaler_checkpoint(const std::string& name, int scale) { return name + "_x" + std::to_string(scale); }
 
 double upscalerjs_input_range(const std::string& name) {
   const UpscalerJsModel* m = upscalerjs(name);
@@ -53,33 +49,26 @@ fs::path upscalerjs_model_file(const std::string& name, int scale) {
 
 namespace {
 
-// An RGB CV_32FC3 tile through a network that maps [1, 3, h, w] to [1, 3, H, W].
-cv::Mat through_network(const cv::Mat& rgb, const std::function<torch::Tensor(const torch::Tensor&)>& network) {
-  const torch::Tensor x = torch::from_blob(const_cast<float*>(rgb.ptr<float>()), {1, rgb.rows, rgb.cols, 3}, torch::kFloat32)
-                              .permute({0, 3, 1, 2})
-                              .contiguous();
-  const torch::Tensor y = network(x).permute({0, 2, 3, 1}).contiguous();
-  cv::Mat out(int(y.size(1)), int(y.size(2)), CV_32FC3);
-  std::memcpy(out.ptr<float>(), y.data_ptr<float>(), size_t(y.numel()) * sizeof(float));
-  return out;
-}
-
 class TfjsUpscaler : public Upscaler {
  public:
-  TfjsUpscaler(std::shared_ptr<models::TfjsModelImpl> model, double range, int scale, std::string description)
+  TfjsUpscaler(std::shared_ptr<const models::TfjsModel> model, double range, int scale, std::string description)
       : model_(std::move(model)), range_(range), scale_(scale), description_(std::move(description)) {}
   int scale() const override { return scale_; }
   std::string description() const override { return description_; }
   cv::Mat run(const cv::Mat& rgb) const override {
-    c10::InferenceMode inference;
-    return through_network(rgb, [this](const torch::Tensor& x) { return model_->forward(x * range_) / range_; });
+    models::NhwcImage x(rgb.rows, rgb.cols, 3);  // a CV_32FC3 picture is laid out as NHWC already
+    cv::Mat x_view(x.height, x.width, CV_32FC3, x.data.data());
+    rgb.convertTo(x_view, CV_32FC3, range_);
+    models::NhwcImage y = model_->forward(x);
+    cv::Mat out;
+    cv::Mat(y.height, y.width, CV_32FC3, y.data.data()).convertTo(out, CV_32FC3, 1.0 / range_);
+    return out;
   }
   double flops_per_pixel() const override {  // counted on a small input once: the graph may resize inside
     std::call_once(counted_, [this] {
-      c10::InferenceMode inference;
       constexpr int kSide = 16;
       double flops = 0;
-      model_->forward(torch::zeros({1, model_->input_channels(), kSide, kSide}), &flops);
+      model_->forward(models::NhwcImage(kSide, kSide, model_->input_channels()), &flops);
       flops_per_pixel_ = flops / (kSide * kSide);
     });
     return flops_per_pixel_;
@@ -88,26 +77,9 @@ class TfjsUpscaler : public Upscaler {
  private:
   mutable std::once_flag counted_;
   mutable double flops_per_pixel_ = 0;
-  std::shared_ptr<models::TfjsModelImpl> model_;
+  std::shared_ptr<const models::TfjsModel> model_;
   double range_;
   int scale_;
-  std::string description_;
-};
-
-class NetUpscaler : public Upscaler {
- public:
-  NetUpscaler(std::shared_ptr<models::SuperResolutionNetImpl> net, std::string description)
-      : net_(std::move(net)), description_(std::move(description)) {}
-  int scale() const override { return net_->config.scale; }
-  std::string description() const override { return description_; }
-  cv::Mat run(const cv::Mat& rgb) const override {
-    torch::NoGradGuard no_grad;  // not InferenceMode: a net in training is evaluated between steps
-    return through_network(rgb, [this](const torch::Tensor& x) { return net_->forward(x); });
-  }
-  double flops_per_pixel() const override { return net_->flops_per_pixel(); }
-
- private:
-  std::shared_ptr<models::SuperResolutionNetImpl> net_;
   std::string description_;
 };
 
@@ -145,21 +117,6 @@ std::vector<float> axis_weights(int begin, int core_begin, int core_end, int end
 
 using Clock = std::chrono::steady_clock;
 
-// UsageError for an unknown upscaler or a scale it does not offer.
-void check_upscaler(const std::string& name, int scale) {
-  const std::vector<int> scales = upscaler_scales(name);
-  if (scales.empty()) {
-    std::string names;
-    for (const std::string& n : upscaler_names()) names += (names.empty() ? "" : ", ") + n;
-    throw UsageError("unknown upscaler '" + name + "'; one of " + names);
-  }
-  if (std::find(scales.begin(), scales.end(), scale) == scales.end()) {
-    std::string offered;
-    for (int x : scales) offered += (offered.empty() ? "x" : ", x") + std::to_string(x);
-    throw UsageError("--scale " + std::to_string(scale) + ": the " + name + " upscaler offers " + offered);
-  }
-}
-
 cv::Mat read_rgb(const fs::path& path) { return media::to_rgb8(media::read_image(path)).pixels; }
 
 }  // namespace
@@ -176,9 +133,21 @@ std::vector<int> upscaler_scales(const std::string& name) {
   return {};
 }
 
-std::shared_ptr<const Upscaler> net_upscaler(std::shared_ptr<models::SuperResolutionNetImpl> net, std::string description) {
-  return std::make_shared<NetUpscaler>(std::move(net), std::move(description));
+void check_upscaler(const std::string& name, int scale) {
+  const std::vector<int> scales = upscaler_scales(name);
+  if (scales.empty()) {
+    std::string names;
+    for (const std::string& n : upscaler_names()) names += (names.empty() ? "" : ", ") + n;
+    throw UsageError("unknown upscaler '" + name + "'; one of " + names);
+  }
+  if (std::find(scales.begin(), scales.end(), scale) == scales.end()) {
+    std::string offered;
+    for (int x : scales) offered += (offered.empty() ? "x" : ", x") + std::to_string(x);
+    throw UsageError("--scale " + std::to_string(scale) + ": the " + name + " upscaler offers " + offered);
+  }
 }
+
+bool upscaler_needs_libtorch(const std::string& name) { return name == "photo" || name == "world"; }
 
 std::vector<UpscalerEntry> list_upscalers(const models::ModelStore& store) {
   std::vector<UpscalerEntry> entries;
@@ -191,7 +160,7 @@ std::vector<UpscalerEntry> list_upscalers(const models::ModelStore& store) {
         e.available = fs::is_regular_file(e.path, ec);
       } else if (name != "bicubic") {
         try {
-          e.path = store.find(checkpoint_name(name, scale));
+          e.path = store.find(upscaler_checkpoint(name, scale));
         } catch (const Error&) {
           e.available = false;
         }
@@ -201,17 +170,10 @@ std::vector<UpscalerEntry> list_upscalers(const models::ModelStore& store) {
   return entries;
 }
 
-std::shared_ptr<const Upscaler> load_upscaler(const std::string& name, int scale, models::ModelStore& store) {
+std::shared_ptr<const Upscaler> load_file_upscaler(const std::string& name, int scale, models::ModelStore& store) {
   check_upscaler(name, scale);
   if (name == "bicubic") return std::make_shared<BicubicUpscaler>(scale);
-  if (!upscalerjs(name)) {
-    const std::string checkpoint = checkpoint_name(name, scale);
-    auto net = store.get<models::SuperResolutionNetImpl>(
-        checkpoint, [](const fs::path& path) { return models::load_super_resolution_net(path).ptr(); });
-    if (net->config.scale != scale)
-      throw Error(checkpoint + " is an x" + std::to_string(net->config.scale) + " upscaler, not x" + std::to_string(scale));
-    return std::make_shared<NetUpscaler>(net, checkpoint);
-  }
+  if (upscaler_needs_libtorch(name)) throw Error("internal: the " + name + " upscaler is a libtorch network (load_upscaler)");
 
   const UpscalerJsModel* m = upscalerjs(name);
   const fs::path file = upscalerjs_model_file(name, scale);
@@ -219,8 +181,7 @@ std::shared_ptr<const Upscaler> load_upscaler(const std::string& name, int scale
   if (!fs::is_regular_file(file, ec))
     throw Error("the UpscalerJS model esrgan-" + name + " x" + std::to_string(scale) + " is not in the models cache (" +
                 file.string() + "); fetch it with scripts/fetch-upscalerjs.sh (make deps runs it)");
-  auto model = store.get_file<models::TfjsModelImpl>(
-      file, [](const fs::path& f) { return std::make_shared<models::TfjsModelImpl>(f); });
+  auto model = store.get_file<models::TfjsModel>(file, [](const fs::path& f) { return std::make_shared<models::TfjsModel>(f); });
   if (model->scale() != scale || model->input_channels() != 3 || model->output_channels() != 3)
     throw Error(file.string() + ": expected an RGB x" + std::to_string(scale) + " upscaler, found a graph of " +
                 std::to_string(model->input_channels()) + " -> " + std::to_string(model->output_channels()) + " channels at x" +
@@ -296,10 +257,11 @@ std::string UpscaleParams::to_string() const {
          ", Overlap: " + std::to_string(overlap) + ", Source: " + input.filename().string();
 }
 
-UpscaleResult upscale(const UpscaleParams& p, models::ModelStore& store, const Callbacks& callbacks) {
+UpscaleResult upscale_with(const UpscalerLoader& load, const UpscaleParams& p, models::ModelStore& store,
+                           const Callbacks& callbacks) {
   p.validate();
   const auto start = Clock::now();
-  const std::shared_ptr<const Upscaler> upscaler = load_upscaler(p.model, p.scale, store);
+  const std::shared_ptr<const Upscaler> upscaler = load(p.model, p.scale, store);
   UpscaleResult result;
   result.output = p.output;
   double megapixels = 0;

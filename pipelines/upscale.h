@@ -3,10 +3,10 @@
 //
 // Upscalers:
 //   slim, medium, thick   the pretrained ESRGAN models of UpscalerJS (x2, x3, x4, x8), fetched from
-//                         npm by scripts/fetch-upscalerjs.sh into the models cache and run through the
-//                         TF.js importer (models/tfjs_model.h). slim and medium (RDN) take pixels in
-//                         0..255, thick (RRDN) in 0..1, as their package code says.
-//   photo (x2, x4)        our own, trained on photos from Debian's wallpaper packages (`jielong train
+//                         npm by scripts/fetch-upscalerjs.sh into the models cache and run as TF.js
+//                         models without libtorch (models/tfjs_model.h). slim and medium (RDN) take
+//                         pixels in 0..255, thick (RRDN) in 0..1, as their package code says.
+//   photo (x2, x4)        our own libtorch networks (pipelines/net_upscaler.h), trained on photos from Debian's wallpaper packages (`jielong train
 //                         upscaler --data photo`): checkpoints photo_x2, photo_x4 in the model store
 //   world (x4)            our own for ShapeWorld generations, 64 -> 256 (checkpoint world_x4)
 //   bicubic               OpenCV's bicubic resize: the baseline every learned upscaler is measured against.
@@ -15,9 +15,14 @@
 // `overlap` pixels of its neighbours around it, and where neighbouring results overlap they are
 // blended with weights that fall linearly from 1 at a core's edge to 0 halfway through its context,
 // so there are no seams and a tiled result matches the whole-picture result closely.
+//
+// This file needs no libtorch, so that `jielong upscale` with an UpscalerJS model or bicubic runs in
+// the torch-free front end (studio/cli/front_main.cpp); which upscalers a run can load is the
+// UpscalerLoader it passes.
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <opencv2/core/mat.hpp>
 #include <string>
@@ -27,7 +32,6 @@
 
 namespace jl::models {
 class ModelStore;
-class SuperResolutionNetImpl;
 }
 
 namespace jl {
@@ -37,6 +41,8 @@ namespace fs = std::filesystem;
 // The upscalers `--model` accepts, and the scales each offers.
 const std::vector<std::string>& upscaler_names();
 std::vector<int> upscaler_scales(const std::string& name);
+// UsageError for an unknown upscaler or a scale it does not offer.
+void check_upscaler(const std::string& name, int scale);
 
 // Every upscaler and scale, and where its model file is (empty for bicubic) and whether it is there,
 // for `jielong info`.
@@ -65,13 +71,17 @@ class Upscaler {
 // The UpscalerJS models' files in the models cache, and the pixel range each takes (255 or 1).
 fs::path upscalerjs_model_file(const std::string& name, int scale);
 double upscalerjs_input_range(const std::string& name);
+// Our own upscalers' checkpoint names: photo_x4 (photo_x4.safetensors), world_x4, ...
+std::string upscaler_checkpoint(const std::string& name, int scale);
+// photo and world: libtorch networks, loaded by load_upscaler (pipelines/net_upscaler.h).
+bool upscaler_needs_libtorch(const std::string& name);
 
-// A SuperResolutionNet in training, as an Upscaler (for evaluations while it learns).
-std::shared_ptr<const Upscaler> net_upscaler(std::shared_ptr<models::SuperResolutionNetImpl> net, std::string description);
-
-// Jl::Error naming the model and scale, and for an UpscalerJS model that is not in the cache, the
-// script that fetches it.
-std::shared_ptr<const Upscaler> load_upscaler(const std::string& name, int scale, models::ModelStore& store);
+// Loads an upscaler at one scale: UsageError for an unknown name or scale, jl::Error naming the
+// model and scale when it cannot be loaded.
+using UpscalerLoader = std::function<std::shared_ptr<const Upscaler>(const std::string& name, int scale, models::ModelStore& store)>;
+// The loader of the upscalers that need no libtorch: slim, medium, thick (for one missing from the
+// cache, the error names the script that fetches it) and bicubic.
+std::shared_ptr<const Upscaler> load_file_upscaler(const std::string& name, int scale, models::ModelStore& store);
 
 // An RGB picture (CV_8UC3) of any size, upscaled in tiles (tile 0: the whole picture at once).
 cv::Mat upscale_picture(const cv::Mat& rgb, const Upscaler& upscaler, int tile, int overlap, const Callbacks& callbacks = {});
@@ -97,6 +107,9 @@ struct UpscaleResult {
   double megapixels_per_second = 0;  // output pixels
 };
 
-UpscaleResult upscale(const UpscaleParams& params, models::ModelStore& store, const Callbacks& callbacks = {});
+// Upscales params.input into params.output with the upscaler `load` gives (load_upscaler of
+// pipelines/net_upscaler.h for any; load_file_upscaler where libtorch is not loaded).
+UpscaleResult upscale_with(const UpscalerLoader& load, const UpscaleParams& params, models::ModelStore& store,
+                           const Callbacks& callbacks = {});
 
 }  // namespace jl

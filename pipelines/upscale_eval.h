@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "pipelines/upscale.h"
+#include "pipelines/net_upscaler.h"
 
 namespace jl {
 

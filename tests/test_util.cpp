@@ -128,8 +128,9 @@ std::string error_of(const std::function<void()>& f) {
   return "(no error)";
 }
 
-int run_jielong(const std::string& args, std::string* output) {
-  const std::string command = std::string(JL_BINARY) + " " + args + " 2>&1";
+int run_jielong(const std::string& args, std::string* output) { return run_shell(std::string(JL_BINARY) + " " + args + " 2>&1", output); }
+
+int run_shell(const std::string& command, std::string* output) {
   FILE* pipe = ::popen(command.c_str(), "r");
   if (!pipe) throw std::runtime_error("popen failed");
   std::string text;

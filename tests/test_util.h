@@ -57,5 +57,7 @@ nlohmann::json last_json(const std::string& output);
 // Runs the jielong binary with `args` (a shell-quoted string); returns the exit code and fills
 // `output` with stdout and stderr together.
 int run_jielong(const std::string& args, std::string* output = nullptr);
+// Runs a shell command; its exit code, and what it wrote to stdout in `output`.
+int run_shell(const std::string& command, std::string* output = nullptr);
 
 }  // namespace jl::test

@@ -20,7 +20,7 @@
 #include "media_io/image.h"
 #include "models/model_store.h"
 #include "models/sr_net.h"
-#include "pipelines/upscale.h"
+#include "pipelines/net_upscaler.h"
 #include "pipelines/upscale_eval.h"
 #include "training/photos.h"
 #include "training/trainers.h"

@@ -10,7 +10,7 @@
 #include "pipelines/convert.h"
 #include "pipelines/inpaint.h"
 #include "pipelines/txt2img.h"
-#include "pipelines/upscale.h"
+#include "pipelines/net_upscaler.h"
 #include "studio/cli/commands.h"
 #include "studio/cli/generation_options.h"
 

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "pipelines/callbacks.h"
+#include "pipelines/upscale.h"
 
 namespace jl {
 struct ConvertParams;
-struct UpscaleParams;
 }
 
 namespace jl::speech {
@@ -35,7 +35,8 @@ struct GlobalOptions {
   std::string command_line;  // the whole command as typed, recorded in what it writes
 
   void add_to(CLI::App& app);
-  // Applies console, thread and media-limit settings; called once after parsing.
+  // Applies console, media-limit and thread settings (OpenCV's pool; the full program also sets
+  // libtorch's, jl::set_threads); called once after parsing, by run_reporting_errors.
   void apply() const;
 };
 
@@ -57,7 +58,9 @@ Command add_inpaint_command(CLI::App& parent, const GlobalOptions& global);
 Command add_watermark_command(CLI::App& parent, const GlobalOptions& global);
 Command add_holdout_command(CLI::App& parent, const GlobalOptions& global);
 Command add_batch_command(CLI::App& parent, const GlobalOptions& global);
-Command add_upscale_command(CLI::App& parent, const GlobalOptions& global);
+// `load` decides which upscalers the command can run: load_upscaler (pipelines/net_upscaler.h) in
+// the full program, load_file_upscaler in the torch-free front end (front_main.cpp).
+Command add_upscale_command(CLI::App& parent, const GlobalOptions& global, UpscalerLoader load);
 Command add_eval_upscale_command(CLI::App& parent, const GlobalOptions& global);
 Command add_interpolate_command(CLI::App& parent, const GlobalOptions& global);
 Command add_eval_interpolate_command(CLI::App& parent, const GlobalOptions& global);
@@ -72,6 +75,9 @@ void add_unit_sampling_options(CLI::App& app, speech::UnitSampling& options);
 void add_convert_options(CLI::App& app, ConvertParams& params, std::vector<std::string>& inputs);
 // The flags of `jielong upscale`, shared with a batch job's upscale task.
 void add_upscale_options(CLI::App& app, UpscaleParams& params);
+// The `upscale` subcommand with its flags bound to `params`, and what it runs (both programs).
+CLI::App* add_upscale_subcommand(CLI::App& parent, UpscaleParams& params);
+void run_upscale(UpscaleParams params, const GlobalOptions& global, const UpscalerLoader& load);
 
 // Progress callbacks that draw a jl::Progress bar on stderr (or JSON events with --json), and whose
 // cancel flag is raised by Ctrl-C / SIGTERM (see install_cancel_handlers).
@@ -83,5 +89,12 @@ void install_cancel_handlers();
 bool cancel_requested();
 // The flag those handlers raise, for pipelines that take a cancel pointer.
 const std::atomic<bool>* cancel_signal();
+
+// What the main() of both programs (main.cpp, front_main.cpp) share. First thing in main():
+void keep_frame_buffers_on_heap();
+// After parsing: installs the cancel handlers, applies `global`, calls `run`, and turns every failure
+// into one line on stderr and the exit code: 0 done, 1 failed (jl::Error), 2 bad usage, 3 partly
+// failed (a batch with failed items), 130 cancelled.
+int run_reporting_errors(const GlobalOptions& global, const std::function<void()>& run);
 
 }  // namespace jl::cli

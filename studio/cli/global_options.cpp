@@ -4,13 +4,13 @@
 
 #include "core/console.h"
 #include "media_io/limits.h"
-#include "models/runtime.h"
+#include "models/cpu_threads.h"
 #include "studio/cli/commands.h"
 
 namespace jl::cli {
 
 void GlobalOptions::add_to(CLI::App& app) {
-  app.add_option("--threads", threads, "Intra-op threads for libtorch (default: one per core)")
+  app.add_option("--threads", threads, "Threads of libtorch's and OpenCV's pools (default: one per core)")
       ->check(CLI::Range(1, 1024));
   app.add_option("--models-dir", models_dir, "Folder searched first for checkpoints (*.safetensors)")
       ->check(CLI::ExistingDirectory);
@@ -28,7 +28,7 @@ void GlobalOptions::add_to(CLI::App& app) {
 void GlobalOptions::apply() const {
   console().quiet = quiet;
   console().json = json;
-  set_threads(threads);
+  set_cpu_threads(threads);
   media::MediaLimits& limits = media::default_limits();
   if (max_pixels > 0) limits.max_pixels = max_pixels;
   if (max_frames > 0) limits.max_frames = max_frames;

@@ -1,23 +1,17 @@
-// jielong: the studio's one binary. Parses the command line, runs the chosen subcommand, and turns
-// every failure into one line on stderr and an exit code: 0 done, 1 failed (jl::Error), 2 bad usage,
-// 3 partly failed (a batch with failed items), 130 cancelled.
-#include <malloc.h>
-
+// jielong-full: the studio's program with every subcommand (libtorch loaded). Users run `jielong`,
+// the torch-free front end (front_main.cpp), which runs what it can itself and hands everything else
+// to this program with the same arguments. Parses the command line, runs the chosen subcommand, and
+// turns every failure into one line on stderr and an exit code (run_reporting_errors).
 #include <cstdio>
 #include <vector>
 
-#include "core/console.h"
-#include "core/error.h"
+#include "models/runtime.h"
+#include "pipelines/net_upscaler.h"
 #include "studio/cli/commands.h"
 
 int main(int argc, char** argv) {
-  // Video and image pipelines allocate frame-sized buffers (megabytes) for every frame. glibc serves
-  // those with fresh mmaps and returns them on free, so each frame paid for faulting in and zeroing
-  // its pages again: a quarter of frame interpolation's time went to the kernel. Keeping them on the
-  // heap lets freed frames be reused.
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 512 << 20);
   using namespace jl::cli;
+  keep_frame_buffers_on_heap();
   CLI::App app{"Jielong Studio: generate and edit images, video and speech on the CPU.\n"
                "Run `jielong COMMAND --help` for the flags of a command.",
                "jielong"};
@@ -39,7 +33,7 @@ int main(int argc, char** argv) {
       add_eval_command(app, global),
       add_txt2img_command(app, global),
       add_inpaint_command(app, global),
-      add_upscale_command(app, global),
+      add_upscale_command(app, global, jl::load_upscaler),
       add_eval_upscale_command(app, global),
       add_interpolate_command(app, global),
       add_eval_interpolate_command(app, global),
@@ -66,28 +60,9 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  install_cancel_handlers();
-  try {
-    global.apply();
+  return run_reporting_errors(global, [&] {
+    jl::set_threads(global.threads);  // libtorch's pool (apply() has set OpenCV's)
     for (const Command& command : commands)
       if (command.app->parsed()) command.run();
-    return 0;
-  } catch (const jl::PartialFailure& e) {
-    std::fprintf(stderr, "jielong: %s\n", e.what());
-    return 3;
-  } catch (const jl::UsageError& e) {
-    std::fprintf(stderr, "jielong: %s\n", e.what());
-    return 2;
-  } catch (const jl::Error& e) {
-    if (cancel_requested()) {
-      std::fprintf(stderr, "jielong: cancelled; nothing was left half-written\n");
-      return 130;
-    }
-    std::fprintf(stderr, "jielong: %s\n", e.what());
-    return 1;
-  } catch (const std::exception& e) {
-    // Anything else is a bug, but it still ends in one line, not a crash.
-    std::fprintf(stderr, "jielong: internal error: %s (please report it)\n", e.what());
-    return 1;
-  }
+  });
 }

@@ -125,3 +125,34 @@ TEST_CASE("cli: train upscalers (photo and world) briefly, then upscale and eval
   CHECK(run_jielong("train upscaler --data faces -o " + quoted(dir / "x.safetensors") + tiny, &out) == 2);
   CHECK_THAT(out, Contains("--data must be photo or world"));
 }
+
+TEST_CASE("cli: `jielong` runs UpscalerJS and bicubic upscaling without libtorch and hands the rest to jielong-full", "[cli]") {
+  test::TempDir dir;
+  // The program users run does not load libtorch at all.
+  std::string libraries;
+  REQUIRE(test::run_shell("ldd " + quoted(JL_BINARY), &libraries) == 0);
+  CHECK_THAT(libraries, Contains("libopencv_core"));
+  CHECK_THAT(libraries, !Contains("libtorch") && !Contains("libc10"));
+  // A copy of it alone, without jielong-full beside it: upscaling with bicubic (or, with the models
+  // cache, slim, medium, thick) runs; anything else needs jielong-full and says so.
+  fs::copy_file(JL_BINARY, dir / "jielong");
+  fs::permissions(dir / "jielong", fs::perms::owner_all);
+  media::write_image(dir / "in.png", media::Image{test::test_pattern(24, 20, 2), {}});
+  std::string out;
+  CHECK(test::run_shell(quoted(dir / "jielong") + " upscale " + quoted(dir / "in.png") + " -o " + quoted(dir / "big.png") +
+                            " --model bicubic --scale 2 --json 2>&1", &out) == 0);
+  CHECK(media::read_image(dir / "big.png").width() == 48);
+  CHECK_THAT(out, Contains("\"megapixels_per_second\""));
+  for (const std::string& args : std::vector<std::string>{"version", "upscale " + quoted(dir / "in.png") + " -o " + quoted(dir / "p.png") + " --model photo --scale 2",
+                                 "upscale --help", "--version", "upscale --no-such-flag"}) {
+    INFO(args);
+    CHECK(test::run_shell(quoted(dir / "jielong") + " " + args + " 2>&1", &out) == 1);
+    CHECK_THAT(out, Contains("cannot start " + (dir / "jielong-full").string()) && Contains("make build"));
+  }
+  CHECK_FALSE(fs::exists(dir / "p.png"));
+  // Through the real pair, the same command lines get jielong-full's answers.
+  CHECK(run_jielong("upscale " + quoted(dir / "in.png") + " -o " + quoted(dir / "q.png") + " --no-such-flag", &out) == 2);
+  CHECK_THAT(out, Contains("--no-such-flag"));
+  CHECK(run_jielong("--version", &out) == 0);
+  CHECK_THAT(out, Contains(std::string("jielong ") + JL_VERSION_STRING));
+}

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "core/error.h"
+#include "models/cpu_threads.h"
 #include "models/tfjs_model.h"
 #include "test_util.h"
 
@@ -87,16 +88,13 @@ json layer(const std::string& cls, const std::string& name, const std::vector<st
   return {{"class_name", cls}, {"name", name}, {"config", config}, {"inbound_nodes", {refs}}};
 }
 
-torch::Tensor to_nchw(const Nhwc& im) {
-  return torch::from_blob(const_cast<float*>(im.v.data()), {1, im.h, im.w, im.c}, torch::kFloat32).permute({0, 3, 1, 2}).clone();
+models::NhwcImage to_image(const Nhwc& im) {
+  models::NhwcImage x(im.h, im.w, im.c);
+  x.data = im.v;
+  return x;
 }
 
-Nhwc from_nchw(const torch::Tensor& t) {
-  const torch::Tensor x = t.permute({0, 2, 3, 1}).contiguous();
-  Nhwc im{int(x.size(1)), int(x.size(2)), int(x.size(3)), {}};
-  im.v.assign(x.data_ptr<float>(), x.data_ptr<float>() + x.numel());
-  return im;
-}
+Nhwc from_image(const models::NhwcImage& x) { return {x.height, x.width, x.channels, x.data}; }
 
 float max_difference(const Nhwc& a, const Nhwc& b) {
   REQUIRE(a.h == b.h);
@@ -169,7 +167,7 @@ TEST_CASE("tfjs Conv2D matches TF's convolution: same and valid, strides, dilati
     const Nhwc in = random_image(9, 11, t.in_c, unsigned(n));
     const Nhwc want = reference_conv(in, kernel, bias, t.kh, t.kw, t.filters, t.stride, t.dilation, t.groups, t.same);
     double flops = 0;
-    CHECK(max_difference(from_nchw(model->forward(to_nchw(in), &flops)), want) < 1e-5);
+    CHECK(max_difference(from_image(model.forward(to_image(in), &flops)), want) < 1e-5);
     CHECK(flops == 2.0 * want.h * want.w * t.filters * t.kh * t.kw * (t.in_c / t.groups));
     ++n;
   }
@@ -193,16 +191,16 @@ TEST_CASE("tfjs nearest upsampling then a 3x3 convolution (run fused at low reso
     Nhwc want = reference_conv(up, kernel, bias, 3, 3, 3, 1, 1, 1, true);
     for (float& v : want.v) v = std::max(0.0f, v);
     double flops = 0;  // the fused convolution does the high-resolution one's work, no more
-    CHECK(max_difference(from_nchw(model->forward(to_nchw(in), &flops)), want) < 1e-5);
+    CHECK(max_difference(from_image(model.forward(to_image(in), &flops)), want) < 1e-5);
     CHECK(flops == 2.0 * (5 * s) * (4 * s) * 3 * 9 * 5);
   }
 }
 
-TEST_CASE("tfjs depth_to_space keeps TF's channel order, unlike torch's pixel_shuffle", "[models]") {
+TEST_CASE("tfjs depth_to_space keeps TF's channel order", "[models]") {
   for (int s : {2, 3, 4, 8}) {
     const int c = 3;
     Nhwc in = random_image(2, 3, c * s * s, unsigned(s));
-    const Nhwc out = from_nchw(models::depth_to_space_nhwc_order(to_nchw(in), s));
+    const Nhwc out = from_image(models::depth_to_space(to_image(in), s));
     REQUIRE(out.h == 2 * s);
     REQUIRE(out.c == c);
     float d = 0;
@@ -232,8 +230,8 @@ TEST_CASE("tfjs graph: activations, concatenate, add, upsampling, MultiplyBeta, 
                        layer("Concatenate", "pre", {"hs", "hs", "hs", "hs"}, {{"axis", 3}}),  // 52 = 13 * 4
                        layer("PixelShuffle2x", "ps", {"pre"}, {{"scale", 2}})};
   models::TfjsModel model(write_model(dir.path(), layers, "ps", {{"c1/kernel", {1, 1, 3, 4}, k1}, {"c1/bias", {4}, b1}}));
-  CHECK(model->scale() == 2 * 2 * 2);  // the first upsampling is not square; scale() follows heights
-  CHECK(model->output_channels() == 13);
+  CHECK(model.scale() == 2 * 2 * 2);  // the first upsampling is not square; scale() follows heights
+  CHECK(model.output_channels() == 13);
 
   const Nhwc in = random_image(2, 2, 3, 7);
   // The same graph by hand.
@@ -270,7 +268,7 @@ TEST_CASE("tfjs graph: activations, concatenate, add, upsampling, MultiplyBeta, 
         // pre = [hs hs hs hs] on channels: channel (i*2 + j)*13 + k of pre is hs's channel k.
         want.at(y, x, k) = bil.at(y / 2, x / 2, k);
       }
-  CHECK(max_difference(from_nchw(model->forward(to_nchw(in))), want) < 1e-5);
+  CHECK(max_difference(from_image(model.forward(to_image(in))), want) < 1e-5);
 }
 
 TEST_CASE("tfjs bilinear upsampling follows TF.js (no half-pixel centres)", "[models]") {
@@ -278,10 +276,11 @@ TEST_CASE("tfjs bilinear upsampling follows TF.js (no half-pixel centres)", "[mo
   models::TfjsModel model(write_model(dir.path(),
                                       {input_layer(1), layer("UpSampling2D", "up", {"in"}, {{"size", 2}, {"interpolation", "bilinear"}})},
                                       "up", {}));
-  const torch::Tensor x = torch::tensor({0.0f, 1.0f}).view({1, 1, 1, 2});
-  const torch::Tensor y = model->forward(x);
-  REQUIRE(y.sizes() == torch::IntArrayRef({1, 1, 2, 4}));
-  CHECK(torch::allclose(y[0][0][0], torch::tensor({0.0f, 0.5f, 1.0f, 1.0f})));
+  models::NhwcImage x(1, 2, 1);
+  x.data = {0.0f, 1.0f};
+  const models::NhwcImage y = model.forward(x);
+  REQUIRE(y.shape() == "[2,4,1]");
+  CHECK(y.data == std::vector<float>{0.0f, 0.5f, 1.0f, 1.0f, 0.0f, 0.5f, 1.0f, 1.0f});
 }
 
 TEST_CASE("tfjs importer errors name the file, the layer, the weight and the shapes", "[models]") {
@@ -324,5 +323,43 @@ TEST_CASE("tfjs importer errors name the file, the layer, the weight and the sha
 
   write_model(dir.path(), layers, "c", weights);
   models::TfjsModel model(path);
-  CHECK_THAT(error_of([&] { model->forward(torch::zeros({1, 4, 8, 8})); }), Contains("expects [N, 3, H, W], got [1,4,8,8]"));
+  CHECK_THAT(error_of([&] { model.forward(models::NhwcImage(8, 8, 4)); }), Contains("expects a picture of 3 channels, got [8,8,4]"));
+  CHECK_THAT(error_of([&] { model.forward(models::NhwcImage(0, 8, 3)); }), Contains("got [0,8,3]"));
+}
+
+TEST_CASE("tfjs concatenation along height and width", "[models]") {
+  test::TempDir dir;
+  for (int axis : {1, 2, -2}) {
+    INFO("axis " << axis);
+    models::TfjsModel model(write_model(dir.path(),
+                                        {input_layer(2), layer("Activation", "a", {"in"}, {{"activation", "relu"}}),
+                                         layer("Concatenate", "cat", {"in", "a"}, {{"axis", axis}})},
+                                        "cat", {}));
+    const Nhwc in = random_image(3, 4, 2, 5);
+    const Nhwc out = from_image(model.forward(to_image(in)));
+    const bool rows = axis == 1;
+    REQUIRE(out.h == (rows ? 6 : 3));
+    REQUIRE(out.w == (rows ? 4 : 8));
+    REQUIRE(out.c == 2);
+    for (int y = 0; y < 3; ++y)
+      for (int x = 0; x < 4; ++x)
+        for (int k = 0; k < 2; ++k) {
+          CHECK(out.at(y, x, k) == in.at(y, x, k));
+          CHECK(out.at(rows ? y + 3 : y, rows ? x : x + 4, k) == std::max(0.0f, in.at(y, x, k)));
+        }
+  }
+}
+
+TEST_CASE("tfjs convolutions give the same bits on any number of threads", "[models]") {
+  test::TempDir dir;
+  const json conv = {{"filters", 16}, {"kernel_size", 3}, {"padding", "same"}, {"activation", "relu"}};
+  models::TfjsModel model(write_model(dir.path(), {input_layer(8), layer("Conv2D", "c", {"in"}, conv)}, "c",
+                                      {{"c/kernel", {3, 3, 8, 16}, random_values(9 * 8 * 16, 3)}, {"c/bias", {16}, random_values(16, 4)}}));
+  const models::NhwcImage in = to_image(random_image(70, 90, 8, 9));  // several bands of rows
+  set_cpu_threads(1);
+  const models::NhwcImage one = model.forward(in);
+  set_cpu_threads(3);
+  const models::NhwcImage three = model.forward(in);
+  set_cpu_threads(0);
+  CHECK(one.data == three.data);
 }

@@ -2,6 +2,7 @@
 // network's reach, within 2/255 for the real UpscalerJS models), bicubic is OpenCV's, and the
 // upscalers refuse what they cannot do.
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <opencv2/imgproc.hpp>
 #include <random>
 
@@ -9,7 +10,7 @@
 #include "models/model_store.h"
 #include "models/sr_net.h"
 #include "models/tfjs_model.h"
-#include "pipelines/upscale.h"
+#include "pipelines/net_upscaler.h"
 #include "test_util.h"
 
 using namespace jl;
@@ -72,20 +73,20 @@ class TinyNetUpscaler : public Upscaler {
                         {"modelTopology", {{"class_name", "Functional"}, {"config", {{"layers", layers}}}}},
                         {"weightsManifest", {{{"paths", {"w.bin"}}, {"weights", weights}}}}};
     test::write_text_file(dir / "model.json", model.dump());
-    model_ = std::make_shared<models::TfjsModelImpl>(dir / "model.json");
+    model_ = std::make_shared<models::TfjsModel>(dir / "model.json");
   }
   int scale() const override { return 2; }
   std::string description() const override { return "tiny"; }
   double flops_per_pixel() const override { return 0; }
   cv::Mat run(const cv::Mat& rgb) const override {
-    torch::NoGradGuard no_grad;
-    const torch::Tensor x = torch::from_blob(const_cast<float*>(rgb.ptr<float>()), {1, rgb.rows, rgb.cols, 3}).permute({0, 3, 1, 2});
-    const torch::Tensor y = model_->forward(x).permute({0, 2, 3, 1}).contiguous();
-    return cv::Mat(int(y.size(1)), int(y.size(2)), CV_32FC3, y.data_ptr<float>()).clone();
+    models::NhwcImage x(rgb.rows, rgb.cols, 3);
+    std::memcpy(x.data.data(), rgb.clone().ptr<float>(), x.data.size() * sizeof(float));
+    models::NhwcImage y = model_->forward(x);
+    return cv::Mat(y.height, y.width, CV_32FC3, y.data.data()).clone();
   }
 
  private:
-  std::shared_ptr<models::TfjsModelImpl> model_;
+  std::shared_ptr<models::TfjsModel> model_;
 };
 
 }  // namespace
