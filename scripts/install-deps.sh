@@ -9,8 +9,8 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config git
-  # libtorch and a threaded BLAS for it
-  libtorch-dev libopenblas0-pthread
+  # libtorch and a threaded BLAS for it; the BLAS headers for the TF.js models' own convolutions
+  libtorch-dev libopenblas0-pthread libblas-dev
   # media: OpenCV for images, FFmpeg libraries for video and audio, libpng for text chunks
   libopencv-dev libpng-dev zlib1g-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
