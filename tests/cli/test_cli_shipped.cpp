@@ -35,6 +35,7 @@ TEST_CASE("shipped maskgit: the holdout prompts' pictures pass the judge", "[cli
   std::string out;
   REQUIRE(run_jielong("holdout txt2img --method maskgit --count 100 --json", &out) == 0);
   const nlohmann::json r = test::last_json(out);
-  // Measured 81% on these 100 (79.0% on all 500): below the 85% goal, held here so it cannot slip.
-  CHECK(r["accuracy"].get<double>() >= 0.72);
+  CHECK(r["accuracy"].get<double>() >= 0.8);  // measured 88% on these 100, 87.2% on all 500
+  CHECK(r["one_object"]["accuracy"].get<double>() >= 0.75);
+  CHECK(r["two_object"]["accuracy"].get<double>() >= 0.75);
 }
