@@ -4,6 +4,7 @@
 
 #include "core/console.h"
 #include "media_io/versions.h"
+#include "models/cpu_threads.h"
 #include "models/model_store.h"
 #include "models/runtime.h"
 #include "pipelines/upscale.h"
@@ -24,6 +25,7 @@ nlohmann::json gather(const GlobalOptions& global) {
   info["threads"] = threads();
   info["blas"] = blas_library();
   info["blas_is_openblas"] = blas_is_openblas();
+  info["blas_kernels"] = openblas_core();
   info["matmul_gflops"] = std::round(matmul_gflops(1024) * 10) / 10;
 
   const models::ModelStore store(global.models_dir);
@@ -59,9 +61,10 @@ void print_human(const nlohmann::json& info) {
     encoders += " " + name + (present.get<bool>() ? "" : " (missing)");
   std::printf("encoders    %s\n", encoders.c_str());
   std::printf("threads      %d intra-op\n", info["threads"].get<int>());
-  std::printf("BLAS         %s%s\n", info["blas"].get<std::string>().c_str(),
-              info["blas_is_openblas"].get<bool>() ? " (OpenBLAS)"
-                                                   : "  <- NOT OpenBLAS: run scripts/install-deps.sh");
+  const std::string blas_note = info["blas_is_openblas"].get<bool>()
+                                    ? " (OpenBLAS, " + info["blas_kernels"].get<std::string>() + " kernels)"
+                                    : "  <- NOT OpenBLAS: run scripts/install-deps.sh";
+  std::printf("BLAS         %s%s\n", info["blas"].get<std::string>().c_str(), blas_note.c_str());
   std::printf("matmul       %.1f GFLOP/s (1024x1024 float32)\n", info["matmul_gflops"].get<double>());
   std::printf("models from ");
   for (const auto& dir : info["models_search_path"]) std::printf(" %s", dir.get<std::string>().c_str());

@@ -68,6 +68,7 @@ TEST_CASE("jielong version and info", "[cli]") {
   const auto info = test::last_json(out).at("info");
   CHECK(info.at("blas_is_openblas").get<bool>());
   CHECK_THAT(info.at("blas").get<std::string>(), Contains("openblas"));
+  CHECK_FALSE(info.at("blas_kernels").get<std::string>().empty());  // OpenBLAS names its kernels
   CHECK(info.at("threads").get<int>() == int(std::thread::hardware_concurrency()));
   CHECK(info.at("encoders").at("libx264").get<bool>());
   CHECK(info.at("matmul_gflops").get<double>() > 0);
