@@ -25,9 +25,10 @@ std::pair<int, int> same_output_and_padding(int in, int kernel, int stride, int 
   return {out, total / 2};
 }
 
-// Output pixels per matrix product: big enough to keep sgemm efficient, small enough that a band's
-// im2col matrix stays in the cache. Fixed, so a band's arithmetic never depends on the thread count.
-constexpr int64_t kBandPixels = 1024;
+// Output pixels per matrix product (whole rows, at least one): small enough that a band's im2col
+// matrix stays in the cache. thick x2 on a 256 px picture: 6.7 s with 256, 6.9-7.0 s with 128, 512
+// and 1,024, 9.5 s with 4,096. Fixed, so a band's arithmetic never depends on the thread count.
+constexpr int64_t kBandPixels = 256;
 
 }  // namespace
 
