@@ -5,7 +5,7 @@
 # extracted — and an mp4 -> webm -> mp4 round trip whose frame counts are checked; the clip
 # interpolated to 25 fps. Then ShapeWorld:
 # prompts rendered and judged, and a small captioned dataset; the generators on the shipped models;
-# a sentence resynthesised from its speech units; and the example batch job files. Outputs go to out/demo/ (replaced on every run).
+# a sentence resynthesised from its speech units and spoken from text; and the example batch job files. Outputs go to out/demo/ (replaced on every run).
 set -euo pipefail
 jielong=${1:-build/studio/jielong}
 out=${DEMO_OUT:-out/demo}
@@ -99,6 +99,9 @@ printf '(voice_cmu_us_slt_arctic_hts)\n(set! u (utt.synth (Utterance Text "%s"))
 run speech units "$out/speech/festival.wav" -o "$out/speech/festival_units.txt"
 run speech resynth "$out/speech/festival.wav" -o "$out/speech/resynthesized.wav"
 run speech resynth "$out/speech/festival.wav" --waveform griffin-lim -o "$out/speech/resynthesized_griffin_lim.wav"
+# The same sentence from text by the shipped text-to-speech model (its units in the comment tag). A
+# continuation (`speech continue`) needs a unit language model, which is not shipped yet.
+run speak --text "A small red circle is to the left of a large blue square." --seed 1 -o "$out/speech/spoken.wav"
 
 # Batch: the example job files (a prompt x seed x method grid, judged; inpainting, outpainting, a
 # sampler x steps grid and a convert as JSON Lines), then the grid again: every item is skipped.
