@@ -82,6 +82,17 @@ size_t ModelStore::loaded_count() const {
   return loaded_.size();
 }
 
+std::vector<std::string> ModelStore::loaded_names() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::string> names;
+  for (const auto& [key, model] : loaded_) {
+    // Files are keyed "file:<path>": their folder names the model (UpscalerJS: .../slim/x2/model.json).
+    const fs::path file = key.rfind("file:", 0) == 0 ? fs::path(key.substr(5)) : fs::path();
+    names.push_back(file.empty() ? key : file.parent_path().parent_path().filename().string() + " " + file.parent_path().filename().string());
+  }
+  return names;
+}
+
 std::string companion_for(const ModelStore& store, const std::string& model, const std::string& key,
                           const std::string& requested, const std::string& fallback) {
   if (!requested.empty()) return requested;

@@ -72,6 +72,7 @@ class ModelStore {
     return std::static_pointer_cast<T>(it->second);
   }
   size_t loaded_count() const;
+  std::vector<std::string> loaded_names() const;  // what get() has loaded, for the GUI's status bar
 
  private:
   fs::path locate(const std::string& name) const;  // empty when not found

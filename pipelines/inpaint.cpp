@@ -42,6 +42,10 @@ InpaintArea parse_inpaint_area(const std::string& name) { return parse_in(kAreas
 void InpaintParams::validate() const {
   if (image.empty()) throw UsageError("inpaint: --image is required");
   if (mask.empty() && !outpainting()) throw UsageError("inpaint: give --mask (white = regenerate) or --outpaint L,R,T,B");
+  validate_settings();
+}
+
+void InpaintParams::validate_settings() const {
   if (generation.upscale != 1) throw UsageError("--upscale works with txt2img; upscale an inpainted picture with `jielong upscale`");
   const bool diffusion = generation.method == Txt2ImgMethod::Diffusion;
   if (!diffusion && generation.method != Txt2ImgMethod::MaskGit)

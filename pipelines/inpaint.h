@@ -41,7 +41,8 @@ struct InpaintParams {
   std::array<int, 4> outpaint{0, 0, 0, 0};            // px added left, right, top, bottom
   bool outpainting() const { return outpaint[0] || outpaint[1] || outpaint[2] || outpaint[3]; }
 
-  void validate() const;
+  void validate() const;           // UsageError naming the flag
+  void validate_settings() const;  // the same without the files (a picture in memory: the GUI)
   std::string to_string() const;
   // These parameters with generation.model filled in: for diffusion without --model, the inpainting
   // checkpoint `diffusion_inpaint` when it sits beside the `diffusion` the store finds first (it

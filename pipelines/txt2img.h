@@ -67,6 +67,11 @@ struct Txt2ImgParams {
   double sampling_temperature() const;  // `temperature`, or the default 0.5 (ar, maskgit)
   void validate() const;              // UsageError naming the flag; also checks the prompts' words
   std::string to_string() const;      // AUTOMATIC1111-style "parameters" text (seed of image 0)
+  // The parameters back from such a text (a PNG's `parameters` chunk): "reuse parameters" in the
+  // GUI. Keys it does not know (other tools write more) are skipped; the init image, written as a
+  // file name only, and the watermark key, never written, are not restored. jl::Error when the text
+  // has no prompt line or a value does not parse.
+  static Txt2ImgParams from_string(const std::string& text);
 };
 
 struct GeneratedImage {

@@ -20,6 +20,8 @@ packages=(
   festival festvox-us-slt-hts festvox-kallpc16k flite libpocketsphinx-dev pocketsphinx-en-us
   # GUI
   libimgui-dev libglfw3-dev libgl-dev
+  # GUI tests: a virtual X server with software OpenGL (Mesa llvmpipe) and real X input events
+  xvfb xdotool libgl1-mesa-dri libglx-mesa0
   # command line, JSON, tests; bc and jq for the benchmark scripts' arithmetic and JSON
   libcli11-dev nlohmann-json3-dev catch2 bc jq
 )

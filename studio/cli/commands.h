@@ -58,6 +58,7 @@ Command add_inpaint_command(CLI::App& parent, const GlobalOptions& global);
 Command add_watermark_command(CLI::App& parent, const GlobalOptions& global);
 Command add_holdout_command(CLI::App& parent, const GlobalOptions& global);
 Command add_batch_command(CLI::App& parent, const GlobalOptions& global);
+Command add_studio_command(CLI::App& parent, const GlobalOptions& global);
 // `load` decides which upscalers the command can run: load_upscaler (pipelines/net_upscaler.h) in
 // the full program, load_file_upscaler in the torch-free front end (front_main.cpp).
 Command add_upscale_command(CLI::App& parent, const GlobalOptions& global, UpscalerLoader load);

@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
       add_holdout_command(app, global),
       add_train_command(app, global),
       add_batch_command(app, global),
+      add_studio_command(app, global),
   };
 
   try {

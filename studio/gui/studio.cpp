@@ -1,0 +1,209 @@
+#include "studio/gui/studio.h"
+
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include <algorithm>
+
+namespace jl::gui {
+
+Studio::Studio(models::ModelStore& store, const StudioOptions& options, StudioSettings settings,
+               const std::string& settings_problem)
+    : ctx_(store),
+      generate_(ctx_),
+      canvas_(ctx_),
+      inpaint_(ctx_),
+      upscale_(ctx_),
+      gallery_(ctx_, [this](const Txt2ImgParams& params) { generate_.reuse(params); }),
+      status_(ctx_) {
+  ctx_.settings = std::move(settings);
+  if (!options.output_dir.empty()) ctx_.settings.output_dir = options.output_dir;
+  ctx_.threads = options.threads;
+  if (!options.ui_report.empty()) ctx_.report = std::make_unique<UiReport>(options.ui_report);
+  settings_file_ = (options.config_dir.empty() ? default_config_dir() : options.config_dir) / "studio.json";
+  if (!settings_problem.empty()) ctx_.error(settings_problem);
+  else ctx_.info("ready: type a prompt and press Generate (Ctrl+Enter)");
+  if (!options.open.empty()) ctx_.open_file(options.open);
+}
+
+void Studio::shutdown() {
+  ctx_.worker.cancel();
+  ctx_.worker.wait();
+  ctx_.worker.collect();  // results that arrived too late are dropped with the window
+}
+
+void Studio::drop(const std::vector<std::string>& paths) { dropped_.insert(dropped_.end(), paths.begin(), paths.end()); }
+
+void Studio::layout_window(const char* name, float x, float y, float w, float h) {
+  const ImGuiCond cond = reset_layout_ ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
+  ImGui::SetNextWindowPos(ImVec2(x, y), cond);
+  ImGui::SetNextWindowSize(ImVec2(w, h), cond);
+  (void)name;
+}
+
+void Studio::draw_menu() {
+  if (!ImGui::BeginMainMenuBar()) return;
+  if (ImGui::BeginMenu("File")) {
+    if (ImGui::MenuItem("Open image...", "Ctrl+O")) open_dialog_ = true;
+    if (ImGui::MenuItem("Save", "Ctrl+S", false, !ctx_.document.empty())) ctx_.save_current();
+    if (ImGui::MenuItem("Refresh output folder")) gallery_.refresh_folder();
+    ImGui::Separator();
+    if (ImGui::MenuItem("Quit", "Ctrl+Q")) quit_ = true;
+    ImGui::EndMenu();
+  }
+  if (ImGui::BeginMenu("Edit")) {
+    if (ImGui::MenuItem("Undo", "Ctrl+Z", false, ctx_.document.can_undo())) ctx_.document.undo();
+    if (ImGui::MenuItem("Redo", "Ctrl+Shift+Z", false, ctx_.document.can_redo())) ctx_.document.redo();
+    ImGui::Separator();
+    if (ImGui::MenuItem("Clear mask")) ctx_.document.clear_mask();
+    if (ImGui::MenuItem("Invert mask")) ctx_.document.invert_mask();
+    ImGui::EndMenu();
+  }
+  if (ImGui::BeginMenu("View")) {
+    if (ImGui::MenuItem("Fit picture")) canvas_.fit();
+    if (ImGui::MenuItem("Reset layout")) reset_layout_ = true;
+    ImGui::EndMenu();
+  }
+  ImGui::EndMainMenuBar();
+}
+
+void Studio::draw_open_dialog() {
+  if (open_dialog_) {
+    ImGui::OpenPopup("Open image");
+    open_dialog_ = false;
+  }
+  if (!ImGui::BeginPopupModal("Open image", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
+  ImGui::TextUnformatted("A picture file (PNG, JPEG, WebP, BMP, TIFF); or drop one on the window.");
+  ImGui::SetNextItemWidth(480);
+  if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
+  const bool entered = ImGui::InputText("##open_path", &open_path_, ImGuiInputTextFlags_EnterReturnsTrue);
+  ctx_.mark("open_path");
+  if (ImGui::Button("Open") || entered) {
+    if (ctx_.open_file(open_path_)) ImGui::CloseCurrentPopup();
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Cancel")) ImGui::CloseCurrentPopup();
+  if (ctx_.message_is_error) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", ctx_.message.c_str());
+  ImGui::EndPopup();
+}
+
+void Studio::shortcuts() {
+  const ImGuiIO& io = ImGui::GetIO();
+  const bool ctrl = io.KeyCtrl;
+  auto pressed = [](int key) { return ImGui::IsKeyPressed(key, false); };
+  if (ctrl && (pressed(ImGui::GetKeyIndex(ImGuiKey_Enter)) || pressed(ImGui::GetKeyIndex(ImGuiKey_KeyPadEnter)))) generate_.generate();
+  if (pressed(ImGui::GetKeyIndex(ImGuiKey_Escape)) && busy()) ctx_.worker.cancel();
+  if (ctrl && pressed(GLFW_KEY_S)) ctx_.save_current();
+  if (ctrl && pressed(GLFW_KEY_O)) open_dialog_ = true;
+  if (ctrl && pressed(GLFW_KEY_Q)) quit_ = true;
+  // Text fields keep Ctrl+Z for their own text.
+  if (ctrl && !io.WantTextInput && pressed(GLFW_KEY_Z)) io.KeyShift ? ctx_.document.redo() : ctx_.document.undo();
+  if (ctrl && !io.WantTextInput && pressed(GLFW_KEY_Y)) ctx_.document.redo();
+}
+
+void Studio::take_worker_results() {
+  for (const Worker::Outcome& outcome : ctx_.worker.collect()) {
+    ++jobs_done_;
+    if (outcome.ok) {
+      ctx_.last_render_seconds = outcome.seconds;
+      char text[160];
+      std::snprintf(text, sizeof text, "%s done in %.2f s", outcome.label.c_str(), outcome.seconds);
+      ctx_.info(text);
+    } else {
+      ctx_.error(outcome.label + ": " + outcome.error);
+    }
+    try {
+      save_settings(settings_file_, ctx_.settings);
+    } catch (const std::exception& e) {
+      ctx_.error(std::string("cannot save the settings: ") + e.what());
+    }
+  }
+  if (busy()) {
+    cv::Mat preview = ctx_.worker.take_preview();
+    if (!preview.empty()) ctx_.preview = preview, ++ctx_.preview_revision;
+  } else if (!ctx_.preview.empty()) {
+    ctx_.preview = cv::Mat();
+  }
+}
+
+void Studio::report_state(const FrameStats& frames) {
+  if (!ctx_.report) return;
+  nlohmann::json& s = ctx_.report->state();
+  s["busy"] = busy();
+  s["jobs_done"] = jobs_done_;
+  s["session_pictures"] = ctx_.gallery.session().size();
+  s["folder_pictures"] = ctx_.gallery.folder().size();
+  s["last_saved"] = ctx_.last_saved;
+  s["message"] = ctx_.message;
+  s["message_is_error"] = ctx_.message_is_error;
+  s["picture_width"] = ctx_.document.empty() ? 0 : ctx_.document.picture().cols;
+  s["picture_height"] = ctx_.document.empty() ? 0 : ctx_.document.picture().rows;
+  s["has_mask"] = ctx_.document.has_mask();
+  s["can_undo"] = ctx_.document.can_undo();
+  s["prompt"] = ctx_.settings.generation.prompt;
+  s["frame_ms_max_busy"] = frames.max_busy_ms;
+  s["busy_frames"] = frames.busy_frames;
+  ctx_.report->write_if_due();
+}
+
+void Studio::frame(const FrameStats& frames) {
+  take_worker_results();
+  for (const std::string& path : dropped_) ctx_.open_file(path);  // the last one stays open
+  dropped_.clear();
+  shortcuts();
+  draw_menu();
+
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  const float top = ImGui::GetFrameHeight(), status_height = ImGui::GetFrameHeightWithSpacing() + 6;
+  const float left = std::min(360.0f, display.x * 0.3f), right = std::min(320.0f, display.x * 0.25f);
+  const float bottom = std::min(220.0f, display.y * 0.3f);
+  const float middle = std::max(100.0f, display.x - left - right), height = std::max(100.0f, display.y - top - status_height);
+  const ImGuiWindowFlags panel = ImGuiWindowFlags_NoCollapse;
+
+  layout_window("Generate", 0, top, left, height);
+  if (ImGui::Begin("Generate", nullptr, panel)) {
+    ctx_.mark_window("Generate");
+    generate_.draw();
+  }
+  ImGui::End();
+  layout_window("Canvas", left, top, middle, height - bottom);
+  if (ImGui::Begin("Canvas", nullptr, panel | ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse)) {
+    ctx_.mark_window("Canvas");
+    canvas_.draw();
+  }
+  ImGui::End();
+  layout_window("Gallery", left, top + height - bottom, middle, bottom);
+  if (ImGui::Begin("Gallery", nullptr, panel)) {
+    ctx_.mark_window("Gallery");
+    gallery_.draw();
+  }
+  ImGui::End();
+  const float inpaint_height = height * 0.66f;
+  layout_window("Inpaint", left + middle, top, right, inpaint_height);
+  if (ImGui::Begin("Inpaint", nullptr, panel)) {
+    ctx_.mark_window("Inpaint");
+    inpaint_.draw();
+  }
+  ImGui::End();
+  layout_window("Upscale", left + middle, top + inpaint_height, right, height - inpaint_height);
+  if (ImGui::Begin("Upscale", nullptr, panel)) {
+    ctx_.mark_window("Upscale");
+    upscale_.draw();
+  }
+  ImGui::End();
+  // The status bar stays at the bottom edge whatever the layout.
+  ImGui::SetNextWindowPos(ImVec2(0, display.y - status_height));
+  ImGui::SetNextWindowSize(ImVec2(display.x, status_height));
+  if (ImGui::Begin("##status", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                                           ImGuiWindowFlags_NoBringToFrontOnFocus)) {
+    ctx_.mark_window("StatusBar");
+    status_.draw(frames);
+  }
+  ImGui::End();
+  reset_layout_ = false;
+  draw_open_dialog();
+  report_state(frames);
+}
+
+}  // namespace jl::gui

@@ -1,0 +1,47 @@
+#include "studio/gui/studio_context.h"
+
+namespace jl::gui {
+
+bool StudioContext::open_file(const std::filesystem::path& file) {
+  try {
+    GalleryItem item = read_picture(file);
+    document.set_picture(item.rgb, "open " + file.filename().string(), item.parameters);
+    gallery.add(item.rgb, item.parameters, "open");
+    info("opened " + file.string() + " (" + std::to_string(item.rgb.cols) + "x" + std::to_string(item.rgb.rows) + ")");
+    return true;
+  } catch (const std::exception& e) {
+    error(std::string("cannot open: ") + e.what());
+    return false;
+  }
+}
+
+void StudioContext::save_current() {
+  if (document.empty()) {
+    error("nothing to save yet: generate or open a picture first");
+    return;
+  }
+  try {
+    GalleryItem item;
+    item.rgb = document.picture();
+    item.parameters = document.parameters();
+    if (!item.parameters.empty()) {
+      try {
+        item.params = Txt2ImgParams::from_string(item.parameters);
+      } catch (const std::exception&) {
+      }
+    }
+    const std::filesystem::path file = gallery.save(item, settings.output_dir);
+    last_saved = file.string();
+    gallery.add_saved(item);
+    info("saved " + last_saved);
+  } catch (const std::exception& e) {
+    error(std::string("cannot save: ") + e.what());
+  }
+}
+
+void StudioContext::take_result(const cv::Mat& rgb, const std::string& parameters, const std::string& label) {
+  gallery.add(rgb, parameters, label);
+  document.set_picture(rgb, label, parameters);
+}
+
+}  // namespace jl::gui
