@@ -34,6 +34,11 @@ torch::Tensor start_tokens(const CausalDecoder& model, const torch::Tensor& give
   return tokens;
 }
 
+// [B, N] bool: the first `count` positions of every sequence are decided (for previews).
+torch::Tensor decided_prefix(const torch::Tensor& tokens, int64_t count) {
+  return (torch::arange(tokens.size(1)) < count).unsqueeze(0).expand({tokens.size(0), tokens.size(1)});
+}
+
 }  // namespace
 
 torch::Tensor next_token_probabilities(torch::Tensor logits, const torch::Tensor& previous, int64_t position,
@@ -61,7 +66,7 @@ torch::Tensor decode_autoregressive(CausalDecoder& model, const DecodeOptions& o
     ++stats.target_passes;
     const torch::Tensor previous = p > 0 ? tokens.select(1, p - 1) : torch::Tensor();
     tokens.select(1, p).copy_(draw(next_token_probabilities(logits, previous, p, options), generators));
-    callbacks.report(p + 1, n);
+    report_step(callbacks, p + 1, n, options.preview, tokens, [&] { return decided_prefix(tokens, p + 1); });
     callbacks.throw_if_cancelled();
   }
   return tokens;
@@ -124,7 +129,7 @@ torch::Tensor decode_speculative(CausalDecoder& target, CausalDecoder& draft, in
       committed = p + 1;
     }
     done = committed;
-    callbacks.report(done, n);
+    report_step(callbacks, done, n, options.preview, tokens, [&] { return decided_prefix(tokens, done); });
     callbacks.throw_if_cancelled();
   }
   return tokens;

@@ -19,6 +19,7 @@
 #include "pipelines/callbacks.h"
 #include "pipelines/tokens/causal_decoder.h"
 #include "pipelines/tokens/sampling.h"
+#include "pipelines/tokens/token_preview.h"
 #include "pipelines/watermark.h"
 
 namespace jl::tokens {
@@ -27,6 +28,7 @@ struct DecodeOptions {
   SamplingOptions sampling;
   WatermarkOptions watermark;
   bool kv_cache = true;  // false: recompute the prefix for every token (the baseline)
+  TokenPreview preview;  // the GUI's live picture as rows complete (optional)
 };
 
 struct DecodeStats {

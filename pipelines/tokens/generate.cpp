@@ -50,9 +50,11 @@ std::vector<cv::Mat> generate_images(const TokenModels& models, const std::vecto
   decode.sampling = {params.sampling_temperature(), params.top_k, params.top_p};
   decode.watermark = params.watermark;
   decode.kv_cache = params.kv_cache;
+  decode.preview = tokenizer_preview(models.tokenizer);
   torch::Tensor grid;  // [count, N]
   if (!models.generator->config.causal) {
-    const MaskGitOptions options = maskgit_options(params);
+    MaskGitOptions options = maskgit_options(params);
+    options.preview = decode.preview;
     GuidedTransformer model(*models.generator, cond, uncond, params.guidance());
     const int64_t n = models.generator->config.image_tokens();
     grid = decode_maskgit(model, torch::zeros({count, n}, torch::kLong), torch::ones({count, n}, torch::kBool), options,

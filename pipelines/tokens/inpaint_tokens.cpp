@@ -40,7 +40,8 @@ std::vector<cv::Mat> inpaint_tokens(const cv::Mat& picture, const cv::Mat& mask,
   const Condition uncond = encode_prompts(*text_encoder, std::vector<std::string>(size_t(count), p.negative_prompt));
   std::vector<at::Generator> generators = image_generators(p.seed, count);
   GuidedTransformer model(*generator, cond, uncond, p.guidance());
-  const MaskGitOptions options = maskgit_options(p);
+  MaskGitOptions options = maskgit_options(p);
+  options.preview = tokenizer_preview(tokenizer);
   const torch::Tensor grid = decode_maskgit(model, known.expand({count, n}).contiguous(),
                                             unknown.expand({count, n}).contiguous(), options, generators, callbacks);
   const torch::Tensor pictures = tokenizer->decode(grid.view({count, g, g}));

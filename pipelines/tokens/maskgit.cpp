@@ -49,7 +49,7 @@ torch::Tensor decode_maskgit(GuidedTransformer& model, torch::Tensor tokens, con
       tokens[b].masked_scatter_(commit, sampled.masked_select(commit));
       masked[b].copy_(remask);
     }
-    callbacks.report(t + 1, options.steps);
+    report_step(callbacks, t + 1, options.steps, options.preview, tokens, [&] { return masked.logical_not(); });
     callbacks.throw_if_cancelled();
   }
   return tokens;

@@ -15,6 +15,7 @@
 #include "pipelines/tokens/mask_schedule.h"
 #include "pipelines/tokens/guided_transformer.h"
 #include "pipelines/tokens/sampling.h"
+#include "pipelines/tokens/token_preview.h"
 #include "pipelines/txt2img.h"
 
 namespace jl::tokens {
@@ -24,6 +25,7 @@ struct MaskGitOptions {
   MaskSchedule schedule;
   SamplingOptions sampling;
   double choice_temperature = 4.5;  // Gumbel noise on the confidences at the first step
+  TokenPreview preview;             // the GUI's live picture after each step (optional)
 };
 
 // The options a txt2img or inpainting request asks for (its mask schedule already validated).

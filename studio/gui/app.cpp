@@ -86,13 +86,16 @@ void run_studio(models::ModelStore& store, const StudioOptions& options) {
   auto previous_term = std::signal(SIGTERM, on_signal);
 
   FrameStats frames;
+  bool was_busy = false;
   using clock = std::chrono::steady_clock;
   while (!glfwWindowShouldClose(session.window) && !studio.quit_requested() && !interrupted) {
-    // Idle: wake for input or 10 times a second; while a job runs: about 60 frames a second for the
-    // progress and the preview.
-    glfwWaitEventsTimeout(studio.busy() ? 1.0 / 60 : 0.1);
+    // Idle: wake for input or 10 times a second; while a job runs: 30 frames a second for the
+    // progress and the preview (each frame costs the job a few ms of the cores).
+    glfwWaitEventsTimeout(studio.busy() ? 1.0 / 30 : 0.1);
     const auto started = clock::now();
     const bool busy = studio.busy();
+    if (busy && !was_busy) frames.max_busy_ms = 0, frames.busy_frames = 0;  // the figures are per job
+    was_busy = busy;
     if (UiReport* report = studio.report()) {
       int x = 0, y = 0;
       glfwGetWindowPos(session.window, &x, &y);
@@ -118,6 +121,7 @@ void run_studio(models::ModelStore& store, const StudioOptions& options) {
   }
 
   studio.shutdown();
+  ImGui::SaveIniSettingsToDisk(ini.c_str());  // the panels' layout (ImGui's own save would come too late)
   StudioSettings& remembered = studio.settings();
   glfwGetWindowPos(session.window, &remembered.window_x, &remembered.window_y);
   glfwGetWindowSize(session.window, &remembered.window_width, &remembered.window_height);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <opencv2/imgproc.hpp>
 
 namespace jl::gui {
 
@@ -19,7 +20,10 @@ void CanvasPanel::upload() {
   const Document& doc = ctx_.document;
   const bool preview = !ctx_.preview.empty();
   if (preview && preview_revision_ != ctx_.preview_revision) {
-    renderer_.picture().upload(ctx_.preview);
+    // A preview at the model's size (64 px) is shown over the picture it will replace, at its size.
+    cv::Mat shown = ctx_.preview;
+    if (!doc.empty() && shown.size() != doc.picture().size()) cv::resize(shown, shown, doc.picture().size(), 0, 0, cv::INTER_NEAREST);
+    renderer_.picture().upload(shown);
     preview_revision_ = ctx_.preview_revision;
     picture_revision_ = ~0ULL;  // the document goes back up when the preview ends
   } else if (!preview && !doc.empty() && picture_revision_ != doc.picture_revision()) {

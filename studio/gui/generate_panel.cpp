@@ -150,9 +150,15 @@ void GeneratePanel::draw() {
   }
   ImGui::Separator();
 
-  int method = method_index(s);
+  const int method = method_index(s);
   ImGui::SetNextItemWidth(-90);
-  if (ImGui::Combo("Method", &method, kMethodLabels, IM_ARRAYSIZE(kMethodLabels))) set_method(s, method);
+  if (ImGui::BeginCombo("Method", kMethodLabels[method])) {
+    for (int i = 0; i < IM_ARRAYSIZE(kMethodLabels); ++i) {
+      if (ImGui::Selectable(kMethodLabels[i], i == method)) set_method(s, i);
+      ctx_.mark("method_" + std::to_string(i));
+    }
+    ImGui::EndCombo();
+  }
   ctx_.mark("method");
   const bool diffusion = g.method == Txt2ImgMethod::Diffusion;
   if (diffusion) {
@@ -164,6 +170,7 @@ void GeneratePanel::draw() {
     int steps = g.step_count();
     ImGui::SetNextItemWidth(-90);
     if (ImGui::SliderInt("Steps", &steps, 1, diffusion ? 100 : 32)) g.steps = steps;
+    ctx_.mark("steps");
   }
   float cfg = float(g.guidance());
   ImGui::SetNextItemWidth(-90);
@@ -189,6 +196,7 @@ void GeneratePanel::draw() {
   }
   ImGui::SetNextItemWidth(-90);
   ImGui::SliderInt("Batch count", &g.count, 1, 16);
+  ctx_.mark("batch_count");
 
   static const int kFactors[] = {1, 2, 3, 4, 8};
   static const char* const kFactorLabels[] = {"1x (64 px)", "2x", "3x", "4x", "8x"};

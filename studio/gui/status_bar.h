@@ -8,8 +8,8 @@ namespace jl::gui {
 
 struct FrameStats {
   double last_ms = 0;       // the UI's work in the last frame (events, panels, drawing, swap)
-  double max_busy_ms = 0;   // the longest frame while a job ran
-  int busy_frames = 0;
+  double max_busy_ms = 0;   // the longest frame while the last (or current) job ran
+  int busy_frames = 0;      // frames drawn while it ran
 };
 
 class StatusBar {

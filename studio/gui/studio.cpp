@@ -6,6 +6,10 @@
 
 #include <algorithm>
 
+#include "core/error.h"
+#include "pipelines/image_generator.h"
+#include "pipelines/net_upscaler.h"
+
 namespace jl::gui {
 
 Studio::Studio(models::ModelStore& store, const StudioOptions& options, StudioSettings settings,
@@ -25,6 +29,40 @@ Studio::Studio(models::ModelStore& store, const StudioOptions& options, StudioSe
   if (!settings_problem.empty()) ctx_.error(settings_problem);
   else ctx_.info("ready: type a prompt and press Generate (Ctrl+Enter)");
   if (!options.open.empty()) ctx_.open_file(options.open);
+  preload_models();
+}
+
+// Every generator and the chosen upscaler load at start, on the worker: the first render starts at
+// once, and a missing checkpoint is said before anyone presses Generate.
+void Studio::preload_models() {
+  const std::string upscaler = ctx_.settings.upscaler;
+  const int scale = ctx_.settings.upscale_scale;
+  models::ModelStore& store = ctx_.store;
+  ctx_.worker.start("Load models", [&store, upscaler, scale](const Callbacks& callbacks) -> std::function<void()> {
+    std::vector<Txt2ImgParams> generators(4);
+    generators[0].method = Txt2ImgMethod::MaskGit;
+    generators[1].method = Txt2ImgMethod::Ar;
+    generators[2].method = Txt2ImgMethod::Ar;
+    generators[2].draft = "ar_draft";
+    generators[3].method = Txt2ImgMethod::Diffusion;
+    std::string problems;
+    const int64_t total = int64_t(generators.size()) + 1;
+    for (size_t i = 0; i < generators.size(); ++i) {
+      try {
+        ImageGenerator loaded(store, generators[i]);
+      } catch (const std::exception& e) {
+        problems += std::string(problems.empty() ? "" : "; ") + name_of(generators[i].method) + ": " + e.what();
+      }
+      callbacks.report(int64_t(i) + 1, total);
+    }
+    try {
+      load_upscaler(upscaler, scale, store);
+    } catch (const std::exception& e) {
+      problems += std::string(problems.empty() ? "" : "; ") + "upscaler: " + e.what();
+    }
+    if (!problems.empty()) throw Error(problems);
+    return nullptr;
+  });
 }
 
 void Studio::shutdown() {
@@ -74,6 +112,7 @@ void Studio::draw_open_dialog() {
     open_dialog_ = false;
   }
   if (!ImGui::BeginPopupModal("Open image", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
+  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape), false)) ImGui::CloseCurrentPopup();
   ImGui::TextUnformatted("A picture file (PNG, JPEG, WebP, BMP, TIFF); or drop one on the window.");
   ImGui::SetNextItemWidth(480);
   if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();

@@ -45,6 +45,7 @@ class Studio {
   void shortcuts();
   void take_worker_results();
   void report_state(const FrameStats& frames);
+  void preload_models();
 
   StudioContext ctx_;
   GeneratePanel generate_;

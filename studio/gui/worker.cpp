@@ -1,5 +1,9 @@
 #include "studio/gui/worker.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 namespace jl::gui {
 
 Worker::~Worker() {
@@ -22,6 +26,10 @@ bool Worker::start(const std::string& label, Job job) {
 }
 
 void Worker::run(std::string label, Job job) {
+  // The window comes first: the job's thread (and the pool threads it starts, which inherit its
+  // niceness) yields the cores to the UI thread when both want them, so frames stay short.
+  static thread_local const bool lowered = setpriority(PRIO_PROCESS, pid_t(syscall(SYS_gettid)), 19) == 0;
+  (void)lowered;
   Callbacks callbacks;
   callbacks.cancel = &cancel_;
   callbacks.wants_preview = true;
