@@ -217,3 +217,14 @@ TEST_CASE("SIGTERM stops a long convert with exit 130 and leaves nothing behind"
   for (auto it = fs::directory_iterator(dir.path()); it != fs::directory_iterator(); ++it) ++files;
   CHECK(files == 1);  // the input only: no output, no temporary file
 }
+
+TEST_CASE("studio without a display: one line that says what to do, exit 1", "[cli]") {
+  test::TempDir dir;
+  std::string out;
+  const int code = test::run_shell("env -u DISPLAY -u WAYLAND_DISPLAY " + std::string(JL_BINARY) + " studio --config-dir '" +
+                                       (dir / "config").string() + "' 2>&1",
+                                   &out);
+  CHECK(code == 1);
+  CHECK(test::count_lines(out) == 1);
+  CHECK_THAT(out, Catch::Contains("cannot open the studio's window") && Catch::Contains("xvfb-run"));
+}

@@ -72,10 +72,11 @@ class VirtualDisplay {
 // The studio's window on that display, driven with xdotool.
 class Studio {
  public:
-  Studio(const VirtualDisplay& display, const fs::path& dir) : display_(display.name()), dir_(dir) {
+  // `environment`: more VAR=value words for the studio's environment.
+  Studio(const VirtualDisplay& display, const fs::path& dir, const std::string& environment = "") : display_(display.name()), dir_(dir) {
     report_ = dir / "ui.json";
     fs::remove(report_);
-    const std::string command = "env DISPLAY=" + display_ + " LIBGL_ALWAYS_SOFTWARE=1 " + std::string(JL_BINARY) +
+    const std::string command = "env DISPLAY=" + display_ + " LIBGL_ALWAYS_SOFTWARE=1 " + environment + " " + std::string(JL_BINARY) +
                                 " studio --config-dir " + quoted((dir / "config").string()) + " --output-dir " +
                                 quoted((dir / "out").string()) + " --ui-report " + quoted(report_.string()) + " > " +
                                 quoted((dir / "studio.log").string()) + " 2>&1";
@@ -286,6 +287,26 @@ TEST_CASE("studio: generate, inpaint, upscale, save and undo with real X input",
     REQUIRE(state["message_is_error"] == false);
     CHECK(state["picture_width"] == 128);
     check_screenshot(studio.screenshot("05-upscaled"), studio);
+
+    // The canvas: the wheel zooms about the cursor, a right drag pans, the split shows before/after.
+    const double zoom = state["canvas_zoom"].get<double>();
+    studio.move(studio.centre("canvas"));
+    studio.xdo("click 4");
+    studio.xdo("click 4");
+    state = studio.wait_for_state("the zoom", [&](const json& s) { return s["canvas_zoom"].get<double>() > zoom * 1.3; }, 10);
+    const cv::Rect zoomed = studio.rect("canvas_picture");
+    const cv::Point from = studio.centre("canvas");
+    studio.xdo("mousedown 3");
+    for (int step = 1; step <= 4; ++step) studio.move(from + cv::Point(-20 * step, -10 * step));
+    studio.xdo("mouseup 3");
+    studio.wait_for("the pan", [&](const json& r) { return r["widgets"]["canvas_picture"][0].get<int>() < zoomed.x - 40; }, 10);
+    const cv::Rect moved = studio.rect("canvas_picture");
+    CHECK(moved.x - zoomed.x == Approx(-80).margin(8));
+    CHECK(moved.y - zoomed.y == Approx(-40).margin(8));
+    studio.click("canvas_fit");
+    studio.click("canvas_split");
+    check_screenshot(studio.screenshot("05b-before-after"), studio);
+    studio.click("canvas_split");
     studio.move(studio.centre("canvas"));
     studio.chord("ctrl", "z");
     CHECK(studio.wait_for_state("undo", [](const json& s) { return s["picture_width"] == 64; }, 10)["picture_width"] == 64);
@@ -345,4 +366,26 @@ TEST_CASE("studio: generate, inpaint, upscale, save and undo with real X input",
   const json state = again.wait_for_state("the folder", [](const json& s) { return s["folder_pictures"].get<int>() >= 3; }, 20);
   CHECK(state["prompt"] == prompt);
   CHECK(state["message_is_error"] == false);
+}
+
+TEST_CASE("studio: a model that is not there is named in the window with how to get it", "[gui][slow]") {
+  TempDir dir;
+  VirtualDisplay display;
+  fs::create_directories(dir / "empty-cache");
+  // No UpscalerJS models in this cache: the default upscaler (slim) cannot load.
+  Studio studio(display, dir.path(), "JIELONG_CACHE=" + quoted((dir / "empty-cache").string()));
+  json state = studio.wait_jobs(1);
+  CHECK(state["message_is_error"] == true);
+  CHECK_THAT(state["message"].get<std::string>(), Catch::Contains("slim") && Catch::Contains("fetch-upscalerjs.sh"));
+  check_screenshot(studio.screenshot("08-missing-model"), studio);
+  // Generating still works with the models that are there.
+  studio.click("generate");
+  state = studio.wait_jobs(2);
+  CHECK(state["message_is_error"] == false);
+  CHECK(state["picture_width"] == 64);
+  studio.click("upscale");
+  state = studio.wait_jobs(3);
+  CHECK(state["message_is_error"] == true);
+  CHECK_THAT(state["message"].get<std::string>(), Catch::Contains("fetch-upscalerjs.sh"));
+  CHECK(state["picture_width"] == 64);
 }
