@@ -99,11 +99,18 @@ void InpaintPanel::draw() {
   ctx_.mark("save_mask");
   ImGui::Separator();
 
-  int method = s.inpaint.generation.method == Txt2ImgMethod::Diffusion ? 1 : 0;
+  const int method = s.inpaint.generation.method == Txt2ImgMethod::Diffusion ? 1 : 0;
   static const char* const kMethods[] = {"MaskGIT", "Diffusion"};
   ImGui::SetNextItemWidth(-80);
-  if (ImGui::Combo("Method##inpaint", &method, kMethods, 2))
-    s.inpaint.generation.method = method ? Txt2ImgMethod::Diffusion : Txt2ImgMethod::MaskGit;
+  if (ImGui::BeginCombo("Method##inpaint", kMethods[method])) {
+    for (int i = 0; i < 2; ++i) {
+      if (ImGui::Selectable(kMethods[i], i == method))
+        s.inpaint.generation.method = i ? Txt2ImgMethod::Diffusion : Txt2ImgMethod::MaskGit;
+      ctx_.mark("inpaint_method_" + std::to_string(i));
+    }
+    ImGui::EndCombo();
+  }
+  ctx_.mark("inpaint_method");
   if (method == 1) {
     ImGui::SetNextItemWidth(-80);
     ImGui::SliderInt("Mask blur", &s.inpaint.mask_blur, 0, 64, "%d px");

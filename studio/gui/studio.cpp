@@ -169,6 +169,7 @@ void Studio::take_worker_results() {
 void Studio::report_state(const FrameStats& frames) {
   if (!ctx_.report) return;
   nlohmann::json& s = ctx_.report->state();
+  s["frame"] = ImGui::GetFrameCount();
   s["busy"] = busy();
   s["jobs_done"] = jobs_done_;
   s["session_pictures"] = ctx_.gallery.session().size();
@@ -181,6 +182,9 @@ void Studio::report_state(const FrameStats& frames) {
   s["has_mask"] = ctx_.document.has_mask();
   s["can_undo"] = ctx_.document.can_undo();
   s["prompt"] = ctx_.settings.generation.prompt;
+  s["seed"] = ctx_.settings.generation.seed;
+  s["random_seed"] = ctx_.settings.random_seed;
+  s["method"] = name_of(ctx_.settings.generation.method);
   s["frame_ms_max_busy"] = frames.max_busy_ms;
   s["busy_frames"] = frames.busy_frames;
   ctx_.report->write_if_due();

@@ -135,11 +135,21 @@ class Studio {
     REQUIRE(run_shell("DISPLAY=" + display_ + " xdotool " + args) == 0);
     sleep_ms(120);  // a few frames: ImGui 1.86 reads key and button state once per frame
   }
+  // Waits for a report from a frame drawn after now, so that what an action changed (a panel that
+  // grew, a popup that opened) is in the widgets' positions read next.
+  void settle() const {
+    const int frame = state().value("frame", 0);
+    for (int i = 0; i < 100 && alive(); ++i) {  // (the action may have been to quit)
+      if (state().value("frame", 0) > frame + 1) return;
+      sleep_ms(50);
+    }
+  }
   void move(cv::Point p) const { xdo("mousemove " + std::to_string(p.x) + " " + std::to_string(p.y)); }
   void click(const std::string& widget) const {
     move(centre(widget));
     xdo("mousedown 1");
     xdo("mouseup 1");
+    settle();
   }
   // A key held for a few frames (xdotool's `key` presses and releases within one frame, which
   // ImGui 1.86 may not see).
@@ -150,6 +160,7 @@ class Studio {
   void chord(const std::string& modifiers, const std::string& key) const {
     xdo("keydown " + modifiers + " keydown " + key);
     xdo("keyup " + key + " keyup " + modifiers);
+    settle();
   }
   void replace_text(const std::string& widget, const std::string& text) const {
     click(widget);
@@ -281,9 +292,29 @@ TEST_CASE("studio: generate, inpaint, upscale, save and undo with real X input",
         if (!touched.at<uint8_t>(y, x) && before.at<cv::Vec3b>(y, x) != after.at<cv::Vec3b>(y, x)) ++changed_outside;
     CHECK(changed_outside == 0);
 
+    // The same region again with diffusion: pixels beyond the blurred mask's reach stay as they were.
+    studio.click("inpaint_method");
+    studio.click("inpaint_method_1");
+    studio.click("regenerate");
+    state = studio.wait_jobs(4);
+    REQUIRE(state["message_is_error"] == false);
+    studio.chord("ctrl", "s");
+    const fs::path inpainted = state["last_saved"].get<std::string>();
+    state = studio.wait_for_state("the diffusion save", [&](const json& s) { return s["last_saved"] != inpainted.string(); });
+    const cv::Mat diffused = read_rgb(state["last_saved"].get<std::string>());
+    cv::Mat reach;  // the mask grown by 4 sigma of the default 2 px blur
+    cv::Mat painted;
+    cv::extractChannel(mask, painted, 0);
+    cv::dilate(painted > 127, reach, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(17, 17)));
+    int diffusion_changed_outside = 0;
+    for (int y = 0; y < 64; ++y)
+      for (int x = 0; x < 64; ++x)
+        if (!reach.at<uint8_t>(y, x) && after.at<cv::Vec3b>(y, x) != diffused.at<cv::Vec3b>(y, x)) ++diffusion_changed_outside;
+    CHECK(diffusion_changed_outside == 0);
+
     // Upscale x2 with the default upscaler; undo and redo it from the keyboard.
     studio.click("upscale");
-    state = studio.wait_jobs(4);
+    state = studio.wait_jobs(5);
     REQUIRE(state["message_is_error"] == false);
     CHECK(state["picture_width"] == 128);
     check_screenshot(studio.screenshot("05-upscaled"), studio);
@@ -313,30 +344,37 @@ TEST_CASE("studio: generate, inpaint, upscale, save and undo with real X input",
     studio.chord("ctrl+shift", "z");
     CHECK(studio.wait_for_state("redo", [](const json& s) { return s["picture_width"] == 128; }, 10)["picture_width"] == 128);
     studio.chord("ctrl", "s");
-    state = studio.wait_for_state("the third save", [](const json& s) { return s["folder_pictures"].get<int>() >= 3; });
+    state = studio.wait_for_state("the fourth save", [](const json& s) { return s["folder_pictures"].get<int>() >= 4; });
     CHECK(read_rgb(state["last_saved"].get<std::string>()).cols == 128);
-    CHECK(state["session_pictures"] == 3);
+    CHECK(state["session_pictures"] == 4);
 
     // A longer render (diffusion, 16 pictures) while the test only watches the report: the frame time.
     studio.click("method");
     studio.click("method_3");
     studio.set_slider("batch_count", "16");
     studio.click("generate");
-    state = studio.wait_jobs(5);
+    state = studio.wait_jobs(6);
     REQUIRE(state["message_is_error"] == false);
-    CHECK(state["session_pictures"] == 3 + 16);
+    CHECK(state["session_pictures"] == 4 + 16);
     INFO("frames while rendering: " << state["busy_frames"] << ", the longest " << state["frame_ms_max_busy"] << " ms");
     CHECK(state["busy_frames"].get<int>() >= 10);
     CHECK(state["frame_ms_max_busy"].get<double>() < 50);
+
+    // The gallery: the batch's second picture (seed 3) opens, and its parameters come back.
+    studio.click("session_1");
+    studio.click("reuse_parameters");
+    state = studio.wait_for_state("the reused parameters", [](const json& s) { return s["seed"] == 3; }, 10);
+    CHECK(state["method"] == "diffusion");
+    CHECK(state["random_seed"] == false);
 
     // Again, with a look at the live preview; then Esc cancels it and the studio says so.
     studio.click("generate");
     studio.wait_for_state("a preview", [](const json& s) { return s.value("showing_preview", false); }, 30);
     check_screenshot(studio.screenshot("06-live-preview"), studio);
     studio.press("Escape");
-    state = studio.wait_jobs(6);
+    state = studio.wait_jobs(7);
     CHECK(state["message"] == "Generate: cancelled");
-    CHECK(state["session_pictures"] == 3 + 16);
+    CHECK(state["session_pictures"] == 4 + 16);
 
     // Failures show in the window: an unknown word, an unreadable file.
     studio.replace_text("prompt", "a large blue squircle");

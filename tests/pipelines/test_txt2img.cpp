@@ -151,6 +151,43 @@ TEST_CASE("txt2img: every method, reproducible per seed, with named errors", "[p
   }
 }
 
+TEST_CASE("txt2img token previews: AR rows and MaskGIT steps, gray where undecided, only when wanted", "[pipelines]") {
+  TempDir dir;
+  test::write_tiny_models(dir.path());
+  models::ModelStore store(dir.path());
+  Txt2ImgParams p;
+  p.prompt = "a red circle";
+  p.seed = 3;
+  for (const char* method : {"ar", "maskgit"}) {
+    DYNAMIC_SECTION("method " << method) {
+      p.method = parse_txt2img_method(method);
+      Callbacks bar;  // a plain progress bar: no picture is decoded for it
+      int steps = 0;
+      bar.progress = [&](int64_t, int64_t, const cv::Mat* preview) {
+        CHECK(preview == nullptr);
+        ++steps;
+      };
+      const Txt2ImgResult plain = txt2img(p, store, bar);
+      CHECK(steps > 0);
+
+      std::vector<cv::Mat> previews;
+      Callbacks watching;
+      watching.wants_preview = true;
+      watching.progress = [&](int64_t, int64_t, const cv::Mat* preview) {
+        if (preview) previews.push_back(preview->clone());
+      };
+      const Txt2ImgResult shown = txt2img(p, store, watching);
+      CHECK(same_pixels(plain.images[0].rgb, shown.images[0].rgb));  // watching changes nothing
+      REQUIRE(previews.size() >= 2);
+      // Before the end some patches are still open (the gray of undecided tokens); the last preview
+      // is the picture itself.
+      const cv::Mat& early = previews.front();
+      CHECK(cv::countNonZero(early.reshape(1) == 96) >= 3 * 8 * 8);
+      CHECK(same_pixels(previews.back(), shown.images[0].rgb));
+    }
+  }
+}
+
 TEST_CASE("txt2img guidance and temperature: the method's defaults unless given", "[pipelines]") {
   Txt2ImgParams p;
   p.method = Txt2ImgMethod::Ar;
