@@ -43,7 +43,7 @@ void CanvasPanel::upload() {
   picture_height_ = h;
 }
 
-void CanvasPanel::handle_input(float x0, float y0, float width, float height) {
+void CanvasPanel::handle_input(float x0, float y0) {
   ImGuiIO& io = ImGui::GetIO();
   const float mx = io.MousePos.x - x0, my = io.MousePos.y - y0;
   const bool hovered = ImGui::IsItemHovered();
@@ -78,8 +78,6 @@ void CanvasPanel::handle_input(float x0, float y0, float width, float height) {
     }
   }
   if (doc.stroking() && !ImGui::IsMouseDown(ImGuiMouseButton_Left)) doc.end_stroke();
-  (void)width;
-  (void)height;
 }
 
 void CanvasPanel::draw() {
@@ -124,7 +122,7 @@ void CanvasPanel::draw() {
                                         "Generate a picture (Ctrl+Enter), open one (Ctrl+O) or drop a file here.");
     return;
   }
-  handle_input(origin.x, origin.y, width, height);
+  handle_input(origin.x, origin.y);
   view_.nearest = filter_ == Nearest || (filter_ == Auto && view_.zoom >= 2.0f);
   view_.split = split_ && !showing_preview_ ? split_fraction_ * width : -1.0f;
   view_.mask_opacity = show_mask_ && !showing_preview_ ? 0.45f : 0.0f;

@@ -20,7 +20,7 @@ class CanvasPanel {
 
  private:
   void upload();
-  void handle_input(float x0, float y0, float width, float height);
+  void handle_input(float x0, float y0);  // the canvas's top-left corner on the screen
   void fit_to(float width, float height);
 
   StudioContext& ctx_;

@@ -31,7 +31,7 @@ void InpaintPanel::regenerate() {
     params.area = defaults.area;
     params.only_masked_padding = defaults.only_masked_padding;
   }
-  params.image = ctx_.last_saved.empty() ? "canvas" : ctx_.last_saved;  // named in the parameters text only
+  params.image = "canvas";  // the picture and the mask are in memory; these name them in the parameters text
   params.mask = "painted";
   try {
     params.validate_settings();

@@ -15,6 +15,7 @@ using nlohmann::json;
 StudioSettings::StudioSettings() {
   generation.prompt = "a large red circle on a white background";
   inpaint.generation.method = Txt2ImgMethod::MaskGit;
+  inpaint.generation.strength = 1;  // as `jielong inpaint`: the masked area is redrawn from noise unless told otherwise
   output_dir = default_output_dir();
 }
 

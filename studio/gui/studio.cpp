@@ -73,11 +73,10 @@ void Studio::shutdown() {
 
 void Studio::drop(const std::vector<std::string>& paths) { dropped_.insert(dropped_.end(), paths.begin(), paths.end()); }
 
-void Studio::layout_window(const char* name, float x, float y, float w, float h) {
+void Studio::layout_window(float x, float y, float w, float h) {
   const ImGuiCond cond = reset_layout_ ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
   ImGui::SetNextWindowPos(ImVec2(x, y), cond);
   ImGui::SetNextWindowSize(ImVec2(w, h), cond);
-  (void)name;
 }
 
 void Studio::draw_menu() {
@@ -204,32 +203,32 @@ void Studio::frame(const FrameStats& frames) {
   const float middle = std::max(100.0f, display.x - left - right), height = std::max(100.0f, display.y - top - status_height);
   const ImGuiWindowFlags panel = ImGuiWindowFlags_NoCollapse;
 
-  layout_window("Generate", 0, top, left, height);
+  layout_window(0, top, left, height);
   if (ImGui::Begin("Generate", nullptr, panel)) {
     ctx_.mark_window("Generate");
     generate_.draw();
   }
   ImGui::End();
-  layout_window("Canvas", left, top, middle, height - bottom);
+  layout_window(left, top, middle, height - bottom);
   if (ImGui::Begin("Canvas", nullptr, panel | ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse)) {
     ctx_.mark_window("Canvas");
     canvas_.draw();
   }
   ImGui::End();
-  layout_window("Gallery", left, top + height - bottom, middle, bottom);
+  layout_window(left, top + height - bottom, middle, bottom);
   if (ImGui::Begin("Gallery", nullptr, panel)) {
     ctx_.mark_window("Gallery");
     gallery_.draw();
   }
   ImGui::End();
   const float inpaint_height = height * 0.66f;
-  layout_window("Inpaint", left + middle, top, right, inpaint_height);
+  layout_window(left + middle, top, right, inpaint_height);
   if (ImGui::Begin("Inpaint", nullptr, panel)) {
     ctx_.mark_window("Inpaint");
     inpaint_.draw();
   }
   ImGui::End();
-  layout_window("Upscale", left + middle, top + inpaint_height, right, height - inpaint_height);
+  layout_window(left + middle, top + inpaint_height, right, height - inpaint_height);
   if (ImGui::Begin("Upscale", nullptr, panel)) {
     ctx_.mark_window("Upscale");
     upscale_.draw();

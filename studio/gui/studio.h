@@ -39,7 +39,8 @@ class Studio {
   void shutdown();  // cancels a running job and waits for it
 
  private:
-  void layout_window(const char* name, float x, float y, float w, float h);
+  // The default place of the next panel (first run, or View > Reset layout); imgui.ini keeps moves.
+  void layout_window(float x, float y, float w, float h);
   void draw_menu();
   void draw_open_dialog();
   void shortcuts();

@@ -51,7 +51,7 @@ TEST_CASE("parameters text: to_string and from_string agree", "[studio]") {
   CHECK_THROWS_WITH(Txt2ImgParams::from_string("a red circle\nCFG scale: lots"), Catch::Contains("CFG scale"));
 }
 
-TEST_CASE("settings: saved and read back; a damaged file gives the defaults and says so", "[studio]") {
+TEST_CASE("settings: saved and read back, and a damaged file gives the defaults and says so", "[studio]") {
   TempDir dir;
   gui::StudioSettings s;
   s.generation.prompt = "a large blue square";
