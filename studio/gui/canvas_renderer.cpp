@@ -10,17 +10,25 @@ namespace jl::gui {
 
 namespace {
 
+// The GL log of a shader or program that failed to build (GL_COMPILE_STATUS / GL_LINK_STATUS 0).
+template <class GetStatus, class GetLog>
+std::string build_problem(GLuint object, GLenum status, GetStatus get_status, GetLog get_log) {
+  GLint ok = 0;
+  get_status(object, status, &ok);
+  if (ok) return {};
+  char log[2048] = {};
+  get_log(object, GLsizei(sizeof log), nullptr, log);
+  return log[0] ? log : "no log";
+}
+
 GLuint compile(GLenum kind, const char* source, const char* name) {
   const GLuint shader = glCreateShader(kind);
   glShaderSource(shader, 1, &source, nullptr);
   glCompileShader(shader);
-  GLint ok = 0;
-  glGetShaderiv(shader, GL_COMPILE_STATUS, &ok);
-  if (!ok) {
-    char log[2048] = {};
-    glGetShaderInfoLog(shader, sizeof log, nullptr, log);
+  const std::string problem = build_problem(shader, GL_COMPILE_STATUS, glGetShaderiv, glGetShaderInfoLog);
+  if (!problem.empty()) {
     glDeleteShader(shader);
-    throw Error(std::string("shader ") + name + " does not compile: " + log);
+    throw Error(std::string("shader ") + name + " does not compile: " + problem);
   }
   return shader;
 }
@@ -36,13 +44,8 @@ CanvasRenderer::CanvasRenderer() {
   glLinkProgram(program_);
   glDeleteShader(vertex);
   glDeleteShader(fragment);
-  GLint ok = 0;
-  glGetProgramiv(program_, GL_LINK_STATUS, &ok);
-  if (!ok) {
-    char log[2048] = {};
-    glGetProgramInfoLog(program_, sizeof log, nullptr, log);
-    throw Error(std::string("canvas shaders do not link: ") + log);
-  }
+  const std::string problem = build_problem(program_, GL_LINK_STATUS, glGetProgramiv, glGetProgramInfoLog);
+  if (!problem.empty()) throw Error("canvas shaders do not link: " + problem);
   glGenVertexArrays(1, &vertex_array_);  // core profile draws need one, even without attributes
   glGenFramebuffers(1, &framebuffer_);
   glGenTextures(1, &target_);
