@@ -51,7 +51,9 @@ void Gallery::scan_folder(const fs::path& folder, size_t limit, int* skipped) {
   for (const auto& entry : fs::directory_iterator(folder, ec)) {
     std::string ext = entry.path().extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    if (entry.is_regular_file(ec) && media::is_image_extension(ext))
+    const std::string name = entry.path().filename().string();
+    const bool mask = name.size() > 9 && name.compare(name.size() - 9, 9, ".mask.png") == 0;  // "Save mask" files
+    if (entry.is_regular_file(ec) && media::is_image_extension(ext) && !mask)
       files.emplace_back(entry.last_write_time(ec), entry.path());
   }
   std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second > b.second); });

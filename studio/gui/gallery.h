@@ -29,7 +29,8 @@ class Gallery {
  public:
   // A result of this session, put first.
   const GalleryItem& add(const cv::Mat& rgb, const std::string& parameters, const std::string& label);
-  // The pictures of `folder` (PNG, JPEG, WebP, BMP, TIFF), newest first, at most `limit`; they replace
+  // The pictures of `folder` (PNG, JPEG, WebP, BMP, TIFF; not the masks the Inpaint panel saves as
+  // *.mask.png), newest first, at most `limit`; they replace
   // the folder items listed before. Unreadable files are skipped and counted in `skipped`.
   void scan_folder(const fs::path& folder, size_t limit, int* skipped = nullptr);
 

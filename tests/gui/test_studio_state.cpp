@@ -122,6 +122,9 @@ TEST_CASE("gallery: saves numbered PNGs with their parameters, never over a file
   CHECK(read.text.at("parameters") == p.to_string());
   CHECK(cv::norm(read.pixels, test_pattern(16, 16, 1), cv::NORM_INF) == 0);
 
+  media::Image mask;
+  mask.pixels = cv::Mat::zeros(16, 16, CV_8UC1);
+  media::write_image(dir / "out" / "00009.mask.png", mask);  // a saved mask is not a result
   int skipped = 0;
   gallery.scan_folder(dir / "out", 100, &skipped);
   CHECK(gallery.folder().size() == 2);
