@@ -67,7 +67,8 @@ void CanvasPanel::handle_input(float x0, float y0) {
   const cv::Point2f at((mx - view_.offset_x) / view_.zoom, (my - view_.offset_y) / view_.zoom);
   if (painting_tool && !doc.empty()) {
     if (hovered && ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
-      Brush brush{ctx_.settings.brush_size, ctx_.settings.brush_hardness, ctx_.tool == CanvasTool::Eraser};
+      const Brush brush{std::clamp(ctx_.settings.brush_size, 1.0f, 4096.0f), std::clamp(ctx_.settings.brush_hardness, 0.0f, 1.0f),
+                        ctx_.tool == CanvasTool::Eraser};
       doc.begin_stroke(brush, at);
     } else if (doc.stroking() && ImGui::IsMouseDown(ImGuiMouseButton_Left)) {
       doc.continue_stroke(at);

@@ -1,5 +1,6 @@
 #include "studio/gui/settings.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -109,6 +110,15 @@ StudioSettings from_json(const json& j) {
   read(w, "y", s.window_y);
   read(w, "width", s.window_width);
   read(w, "height", s.window_height);
+  // Values a hand-edited file could put out of the controls' ranges come back into them (the
+  // generation parameters are checked by validate() when used, with a message).
+  s.brush_size = std::clamp(s.brush_size, 1.0f, 128.0f);
+  s.brush_hardness = std::clamp(s.brush_hardness, 0.0f, 1.0f);
+  s.generation.count = std::clamp(s.generation.count, 1, 16);
+  s.generation.steps = std::clamp(s.generation.steps, 0, 100);
+  s.inpaint.mask_blur = std::clamp(s.inpaint.mask_blur, 0, 64);
+  s.inpaint.only_masked_padding = std::clamp(s.inpaint.only_masked_padding, 0, 256);
+  s.inpaint.generation.strength = std::clamp(s.inpaint.generation.strength, 0.05, 1.0);
   return s;
 }
 

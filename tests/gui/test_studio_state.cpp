@@ -91,6 +91,11 @@ TEST_CASE("settings: saved and read back, and a damaged file gives the defaults 
   CHECK(back.output_dir == dir / "out");
   CHECK(back.window_width == 1600);
 
+  write_text_file(dir / "odd.json", "{\"brush\": {\"size\": -5, \"hardness\": 7}, \"generation\": {\"count\": 100000}}");
+  const gui::StudioSettings odd = gui::load_settings(dir / "odd.json", &problem);
+  CHECK(odd.brush_size == 1);
+  CHECK(odd.brush_hardness == 1);
+  CHECK(odd.generation.count == 16);
   CHECK(gui::load_settings(dir / "none.json", &problem).generation.prompt == gui::StudioSettings().generation.prompt);
   CHECK(problem.empty());  // no file yet: the defaults, quietly
   for (const std::string& damaged : {std::string("{\"generation\": {\"method\": \"paint\"}}"), std::string("[1, 2"), std::string("")}) {
