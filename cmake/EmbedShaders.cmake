@@ -1,5 +1,5 @@
 # cmake -DOUT=header -DINPUTS="a.vert|b.frag" -P EmbedShaders.cmake
-# Writes each GLSL file as `inline constexpr const char* kShader_<name>_<ext>` (raw string literal).
+# Writes each GLSL file as `inline constexpr const char* k_<name>_<ext>` (raw string literal).
 set(text "// Generated from shaders/ by cmake/EmbedShaders.cmake; edit the .vert/.frag files.\n#pragma once\n\nnamespace jl::gui::shaders {\n")
 string(REPLACE "|" ";" INPUTS "${INPUTS}")
 foreach(input IN LISTS INPUTS)

@@ -10,8 +10,12 @@ namespace jl::tokens {
 MaskGitOptions maskgit_options(const Txt2ImgParams& params) {
   const std::optional<MaskSchedule> schedule = MaskSchedule::parse(params.mask_schedule);
   if (!schedule) throw UsageError(mask_schedule_error(params.mask_schedule));
-  return {params.step_count(), *schedule, {params.sampling_temperature(), params.top_k, params.top_p},
-          params.choice_temperature};
+  MaskGitOptions options;
+  options.steps = params.step_count();
+  options.schedule = *schedule;
+  options.sampling = {params.sampling_temperature(), params.top_k, params.top_p};
+  options.choice_temperature = params.choice_temperature;
+  return options;
 }
 
 torch::Tensor decode_maskgit(GuidedTransformer& model, torch::Tensor tokens, const torch::Tensor& unknown,

@@ -6,13 +6,13 @@
 namespace jl::tokens {
 
 TokenPreview tokenizer_preview(std::shared_ptr<models::PatchTokenizerImpl> tokenizer) {
-  auto last_decided = std::make_shared<int64_t>(-1);
+  auto last_decided = std::make_shared<int64_t>(0);
   return [tokenizer, last_decided](const torch::Tensor& tokens, const torch::Tensor& decided) -> cv::Mat {
     const int64_t g = tokenizer->config.grid(), n = g * g;
     const torch::Tensor known = decided[0];
     const int64_t count = known.sum().item<int64_t>();
-    if (count < *last_decided) *last_decided = -1;  // the next picture of a batch decoded one by one
-    if (count == *last_decided || (count - *last_decided < g && count < n)) return {};
+    if (count < *last_decided) *last_decided = 0;  // the next picture of a batch decoded one by one
+    if (count == *last_decided || (count - *last_decided < g && count < n)) return {};  // a row at least, or the end
     *last_decided = count;
     torch::NoGradGuard no_grad;
     const torch::Tensor codes = tokens[0].masked_fill(known.logical_not(), 0).clamp(0, tokenizer->config.codebook_size - 1);

@@ -27,7 +27,7 @@ using TokenPreview = std::function<cv::Mat(const torch::Tensor& tokens, const to
 TokenPreview tokenizer_preview(std::shared_ptr<models::PatchTokenizerImpl> tokenizer);
 
 // callbacks.report(step, total) with a preview picture when one is wanted and due. `decided` is
-// only called then.
+// only called when previews are wanted (the preview function decides whether one is due).
 void report_step(const Callbacks& callbacks, int64_t step, int64_t total, const TokenPreview& preview,
                  const torch::Tensor& tokens, const std::function<torch::Tensor()>& decided);
 

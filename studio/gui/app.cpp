@@ -51,6 +51,8 @@ void run_studio(models::ModelStore& store, const StudioOptions& options) {
   std::string settings_problem;
   StudioSettings settings = load_settings(config_dir / "studio.json", &settings_problem);
 
+  fs::create_directories(config_dir);
+  const std::string ini = (config_dir / "imgui.ini").string();  // ImGui keeps the pointer: declared before the session
   glfwSetErrorCallback(on_glfw_error);
   if (!glfwInit())
     throw Error("cannot open the studio's window: " + glfw_error +
@@ -70,8 +72,6 @@ void run_studio(models::ModelStore& store, const StudioOptions& options) {
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   session.imgui = true;
-  fs::create_directories(config_dir);
-  const std::string ini = (config_dir / "imgui.ini").string();  // must outlive the context
   ImGui::GetIO().IniFilename = ini.c_str();
   ImGui::StyleColorsDark();
   ImGui::GetStyle().WindowRounding = 0;
@@ -121,7 +121,8 @@ void run_studio(models::ModelStore& store, const StudioOptions& options) {
   }
 
   studio.shutdown();
-  ImGui::SaveIniSettingsToDisk(ini.c_str());  // the panels' layout (ImGui's own save would come too late)
+  ImGui::SaveIniSettingsToDisk(ini.c_str());  // the panels' layout, saved here once
+  ImGui::GetIO().IniFilename = nullptr;        // so that DestroyContext does not save it again
   StudioSettings& remembered = studio.settings();
   glfwGetWindowPos(session.window, &remembered.window_x, &remembered.window_y);
   glfwGetWindowSize(session.window, &remembered.window_width, &remembered.window_height);

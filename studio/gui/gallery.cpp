@@ -88,8 +88,10 @@ fs::path next_output_name(const fs::path& folder, const std::optional<uint64_t>&
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(folder, ec)) {
     const std::string name = entry.path().filename().string();
-    int number = 0;
-    if (std::sscanf(name.c_str(), "%5d", &number) == 1) highest = std::max(highest, number);
+    // Our names only: five digits, then '-' or '.' (a photo called 2024-trip.jpg does not count).
+    const bool ours = name.size() > 5 && std::all_of(name.begin(), name.begin() + 5, [](char c) { return c >= '0' && c <= '9'; }) &&
+                      (name[5] == '-' || name[5] == '.');
+    if (ours) highest = std::max(highest, std::stoi(name.substr(0, 5)));
   }
   for (int n = highest + 1;; ++n) {
     char name[64];

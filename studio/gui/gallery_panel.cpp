@@ -27,7 +27,8 @@ Texture& GalleryPanel::thumbnail(const GalleryItem& item) {
   if (texture.empty() && !item.rgb.empty()) {
     const double f = std::min(1.0, 2.0 * kThumb / std::max(item.rgb.cols, item.rgb.rows));
     cv::Mat small;
-    cv::resize(item.rgb, small, cv::Size(), f, f, f < 1 ? cv::INTER_AREA : cv::INTER_NEAREST);
+    const cv::Size size(std::max(1, int(item.rgb.cols * f)), std::max(1, int(item.rgb.rows * f)));  // a 300:1 strip keeps a pixel
+    cv::resize(item.rgb, small, size, 0, 0, f < 1 ? cv::INTER_AREA : cv::INTER_NEAREST);
     texture.upload(small);
   }
   return texture;
@@ -76,6 +77,7 @@ void GalleryPanel::draw_details() {
   if (ImGui::Button("Save")) {
     try {
       ctx_.last_saved = ctx_.gallery.save(*item, ctx_.settings.output_dir).string();
+      ctx_.gallery.add_saved(*item);
       ctx_.info("saved " + ctx_.last_saved);
     } catch (const std::exception& e) {
       ctx_.error(std::string("cannot save: ") + e.what());
@@ -102,12 +104,14 @@ void GalleryPanel::draw() {
     ImGui::Separator();
     ImGui::Text("Output folder (%zu)", ctx_.gallery.folder().size());
     ImGui::SameLine();
-    if (folder_edit_.empty()) folder_edit_ = ctx_.settings.output_dir.string();
+    if (!folder_edited_) folder_edit_ = ctx_.settings.output_dir.string();  // until the user types here
     ImGui::SetNextItemWidth(std::max(120.0f, ImGui::GetContentRegionAvail().x - 80));
     const bool entered = ImGui::InputText("##folder", &folder_edit_, ImGuiInputTextFlags_EnterReturnsTrue);
+    if (ImGui::IsItemEdited()) folder_edited_ = true;
     ImGui::SameLine();
     if (ImGui::Button("Refresh") || entered) {
       ctx_.settings.output_dir = folder_edit_;
+      folder_edited_ = false;
       refresh_folder();
     }
     draw_thumbnails(ctx_.gallery.folder(), "folder");

@@ -30,7 +30,7 @@ class GalleryPanel {
   std::map<uint64_t, Texture> thumbnails_;
   uint64_t selected_ = 0;
   std::string folder_edit_;
-  bool scanned_ = false;
+  bool scanned_ = false, folder_edited_ = false;
 };
 
 }  // namespace jl::gui

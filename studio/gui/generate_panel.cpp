@@ -92,10 +92,7 @@ void GeneratePanel::reuse(const Txt2ImgParams& params) {
 }
 
 void GeneratePanel::generate() {
-  if (ctx_.worker.status().busy) {
-    ctx_.error("a render is running: wait for it or press Esc to cancel");
-    return;
-  }
+  if (const std::string busy = ctx_.busy_message(); !busy.empty()) return ctx_.error(busy);
   StudioSettings& s = ctx_.settings;
   Txt2ImgParams params = s.generation;
   params.draft = s.speculative && params.method == Txt2ImgMethod::Ar ? kDraftModel : "";

@@ -12,7 +12,7 @@ void InpaintPanel::regenerate() {
   Document& doc = ctx_.document;
   if (doc.empty()) return ctx_.error("nothing to regenerate: generate or open a picture first");
   if (!doc.has_mask()) return ctx_.error("paint the region to regenerate first (the brush on the canvas)");
-  if (ctx_.worker.status().busy) return ctx_.error("a render is running: wait for it or press Esc to cancel");
+  if (const std::string busy = ctx_.busy_message(); !busy.empty()) return ctx_.error(busy);
   InpaintParams params = ctx_.settings.inpaint;
   const Txt2ImgMethod method = params.generation.method;
   const double strength = params.generation.strength;

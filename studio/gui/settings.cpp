@@ -116,6 +116,9 @@ StudioSettings from_json(const json& j) {
   s.brush_hardness = std::clamp(s.brush_hardness, 0.0f, 1.0f);
   s.generation.count = std::clamp(s.generation.count, 1, 16);
   s.generation.steps = std::clamp(s.generation.steps, 0, 100);
+  if (s.generation.upscale != 1 && s.generation.upscale != 2 && s.generation.upscale != 3 && s.generation.upscale != 4 &&
+      s.generation.upscale != 8)
+    s.generation.upscale = 1;  // the Generate panel offers these
   s.inpaint.mask_blur = std::clamp(s.inpaint.mask_blur, 0, 64);
   s.inpaint.only_masked_padding = std::clamp(s.inpaint.only_masked_padding, 0, 256);
   s.inpaint.generation.strength = std::clamp(s.inpaint.generation.strength, 0.05, 1.0);

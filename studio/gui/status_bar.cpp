@@ -7,7 +7,7 @@
 namespace jl::gui {
 
 void StatusBar::draw(const FrameStats& frames) {
-  const std::vector<std::string> models = ctx_.store.loaded_names();
+  const std::vector<std::string>& models = ctx_.loaded_models;
   std::string names;
   for (const std::string& name : models) names += (names.empty() ? "" : ", ") + name;
   ImGui::Text("Models loaded: %zu", models.size());

@@ -2,6 +2,7 @@
 
 #include <GLFW/glfw3.h>
 #include <imgui.h>
+#include <imgui_internal.h>  // ErrorCheckEndWindowRecover
 #include <imgui_stdlib.h>
 
 #include <algorithm>
@@ -68,7 +69,7 @@ void Studio::preload_models() {
 void Studio::shutdown() {
   ctx_.worker.cancel();
   ctx_.worker.wait();
-  ctx_.worker.collect();  // results that arrived too late are dropped with the window
+  ctx_.worker.collect();  // a result that arrived meanwhile is taken in, then the window closes
 }
 
 void Studio::drop(const std::vector<std::string>& paths) { dropped_.insert(dropped_.end(), paths.begin(), paths.end()); }
@@ -130,8 +131,12 @@ void Studio::shortcuts() {
   const ImGuiIO& io = ImGui::GetIO();
   const bool ctrl = io.KeyCtrl;
   auto pressed = [](int key) { return ImGui::IsKeyPressed(key, false); };
-  if (ctrl && (pressed(ImGui::GetKeyIndex(ImGuiKey_Enter)) || pressed(ImGui::GetKeyIndex(ImGuiKey_KeyPadEnter)))) generate_.generate();
-  if (pressed(ImGui::GetKeyIndex(ImGuiKey_Escape)) && busy()) ctx_.worker.cancel();
+  if (ctrl && !open_dialog_ && !ImGui::IsPopupOpen("Open image") &&
+      (pressed(ImGui::GetKeyIndex(ImGuiKey_Enter)) || pressed(ImGui::GetKeyIndex(ImGuiKey_KeyPadEnter))))
+    generate_.generate();
+  // Esc in a text field leaves the field, in a popup closes it; elsewhere it cancels the render.
+  const bool popup = ImGui::IsPopupOpen(nullptr, ImGuiPopupFlags_AnyPopupId | ImGuiPopupFlags_AnyPopupLevel);
+  if (pressed(ImGui::GetKeyIndex(ImGuiKey_Escape)) && busy() && !io.WantTextInput && !popup) ctx_.worker.cancel();
   if (ctrl && pressed(GLFW_KEY_S)) ctx_.save_current();
   if (ctrl && pressed(GLFW_KEY_O)) open_dialog_ = true;
   if (ctrl && pressed(GLFW_KEY_Q)) quit_ = true;
@@ -151,6 +156,7 @@ void Studio::take_worker_results() {
     } else {
       ctx_.error(outcome.label + ": " + outcome.error);
     }
+    ctx_.loaded_models = ctx_.store.loaded_names();  // not every frame: a load holds the store's lock
     try {
       save_settings(settings_file_, ctx_.settings);
     } catch (const std::exception& e) {
@@ -189,6 +195,19 @@ void Studio::report_state(const FrameStats& frames) {
   ctx_.report->write_if_due();
 }
 
+// One panel's contents; an exception (a bug, a file system error while listing a folder) becomes a
+// message in the status bar, and ImGui's stacks the panel left open are closed, so the studio and
+// its unsaved work survive it.
+template <class Draw>
+void Studio::guarded(const char* panel, Draw draw) {
+  try {
+    draw();
+  } catch (const std::exception& e) {
+    ImGui::ErrorCheckEndWindowRecover(nullptr);
+    ctx_.error(std::string(panel) + ": " + e.what());
+  }
+}
+
 void Studio::frame(const FrameStats& frames) {
   take_worker_results();
   for (const std::string& path : dropped_) ctx_.open_file(path);  // the last one stays open
@@ -206,32 +225,32 @@ void Studio::frame(const FrameStats& frames) {
   layout_window(0, top, left, height);
   if (ImGui::Begin("Generate", nullptr, panel)) {
     ctx_.mark_window("Generate");
-    generate_.draw();
+    guarded("Generate", [&] { generate_.draw(); });
   }
   ImGui::End();
   layout_window(left, top, middle, height - bottom);
   if (ImGui::Begin("Canvas", nullptr, panel | ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse)) {
     ctx_.mark_window("Canvas");
-    canvas_.draw();
+    guarded("Canvas", [&] { canvas_.draw(); });
   }
   ImGui::End();
   layout_window(left, top + height - bottom, middle, bottom);
   if (ImGui::Begin("Gallery", nullptr, panel)) {
     ctx_.mark_window("Gallery");
-    gallery_.draw();
+    guarded("Gallery", [&] { gallery_.draw(); });
   }
   ImGui::End();
   const float inpaint_height = height * 0.66f;
   layout_window(left + middle, top, right, inpaint_height);
   if (ImGui::Begin("Inpaint", nullptr, panel)) {
     ctx_.mark_window("Inpaint");
-    inpaint_.draw();
+    guarded("Inpaint", [&] { inpaint_.draw(); });
   }
   ImGui::End();
   layout_window(left + middle, top + inpaint_height, right, height - inpaint_height);
   if (ImGui::Begin("Upscale", nullptr, panel)) {
     ctx_.mark_window("Upscale");
-    upscale_.draw();
+    guarded("Upscale", [&] { upscale_.draw(); });
   }
   ImGui::End();
   // The status bar stays at the bottom edge whatever the layout.
@@ -240,7 +259,7 @@ void Studio::frame(const FrameStats& frames) {
   if (ImGui::Begin("##status", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
                                            ImGuiWindowFlags_NoBringToFrontOnFocus)) {
     ctx_.mark_window("StatusBar");
-    status_.draw(frames);
+    guarded("Status bar", [&] { status_.draw(frames); });
   }
   ImGui::End();
   reset_layout_ = false;

@@ -47,6 +47,8 @@ class Studio {
   void take_worker_results();
   void report_state(const FrameStats& frames);
   void preload_models();
+  template <class Draw>
+  void guarded(const char* panel, Draw draw);
 
   StudioContext ctx_;
   GeneratePanel generate_;

@@ -2,6 +2,11 @@
 
 namespace jl::gui {
 
+std::string StudioContext::busy_message() const {
+  const Worker::Status status = worker.status();
+  return status.busy ? "\"" + status.label + "\" is running: wait for it or press Esc to cancel" : "";
+}
+
 bool StudioContext::open_file(const std::filesystem::path& file) {
   try {
     GalleryItem item = read_picture(file);

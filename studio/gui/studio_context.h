@@ -39,12 +39,15 @@ struct StudioContext {
   cv::Mat preview;                   // the running job's newest preview (empty: show the document)
   uint64_t preview_revision = 0;
   int threads = 0;
+  std::vector<std::string> loaded_models;  // the store's, as of the last finished job
   CanvasTool tool = CanvasTool::Brush;
 
   void info(const std::string& text) { message = text, message_is_error = false; }
   void error(const std::string& text) { message = text, message_is_error = true; }
   void mark(const std::string& name) { if (report) report->mark(name); }
   void mark_window(const std::string& name) { if (report) report->mark_window(name); }
+  // "a render is running" in the words of the job that runs; empty when none does.
+  std::string busy_message() const;
 
   // Opens a picture file into the document (and the gallery); errors go to the status bar.
   bool open_file(const std::filesystem::path& file);

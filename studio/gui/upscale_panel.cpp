@@ -12,7 +12,7 @@ namespace jl::gui {
 void UpscalePanel::upscale() {
   const Document& doc = ctx_.document;
   if (doc.empty()) return ctx_.error("nothing to upscale: generate or open a picture first");
-  if (ctx_.worker.status().busy) return ctx_.error("a render is running: wait for it or press Esc to cancel");
+  if (const std::string busy = ctx_.busy_message(); !busy.empty()) return ctx_.error(busy);
   const std::string model = ctx_.settings.upscaler;
   const int scale = ctx_.settings.upscale_scale;
   try {

@@ -1,8 +1,6 @@
 #include "studio/gui/worker.h"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+
 
 namespace jl::gui {
 
@@ -26,10 +24,14 @@ bool Worker::start(const std::string& label, Job job) {
 }
 
 void Worker::run(std::string label, Job job) {
-  // The window comes first: the job's thread (and the pool threads it starts, which inherit its
-  // niceness) yields the cores to the UI thread when both want them, so frames stay short.
-  static thread_local const bool lowered = setpriority(PRIO_PROCESS, pid_t(syscall(SYS_gettid)), 19) == 0;
-  (void)lowered;
+  // The window comes first, a little: the job's thread, and the pool threads it starts (they inherit
+  // it), run at nice 5. The GUI test's longest frame while rendering: 30-46 ms at nice 0, 24-27 at
+  // nice 5, 17-18 at nice 10. Not lower: when another process keeps a core busy, the pool threads
+  // wait for the slowest of them at every step, so the render goes at that thread's share of its core
+  // (nice 5: a quarter, 19: under 2%, which starved renders).
+  // The job runs at the window's own priority: torch's pool threads wait for each other at every
+  // step, so a lower one (even nice 1) made renders 2-11x slower whenever another process kept a core
+  // busy. `jielong studio` makes those threads wait passively instead (cmd_studio.cpp).
   Callbacks callbacks;
   callbacks.cancel = &cancel_;
   callbacks.wants_preview = true;
