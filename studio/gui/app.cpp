@@ -38,7 +38,7 @@ struct WindowSession {
       ImGui_ImplOpenGL3_Shutdown();
       ImGui_ImplGlfw_Shutdown();
     }
-    if (imgui) ImGui::DestroyContext();  // writes imgui.ini (the panels' layout)
+    if (imgui) ImGui::DestroyContext();  // (the layout was saved by run_studio, which then unset the path)
     if (window) glfwDestroyWindow(window);
     glfwTerminate();
   }

@@ -123,10 +123,12 @@ void InpaintPanel::draw() {
       ImGui::SetNextItemWidth(-80);
       ImGui::SliderInt("Padding", &s.inpaint.only_masked_padding, 0, 256, "%d px");
     }
-    static const char* const kContents[] = {"original", "fill", "latent noise"};
-    int content = int(s.inpaint.masked_content);
     ImGui::SetNextItemWidth(-80);
-    if (ImGui::Combo("Start from", &content, kContents, 3)) s.inpaint.masked_content = MaskedContent(content);
+    if (ImGui::BeginCombo("Start from", name_of(s.inpaint.masked_content))) {  // the --masked-content names
+      for (MaskedContent content : {MaskedContent::Original, MaskedContent::Fill, MaskedContent::LatentNoise})
+        if (ImGui::Selectable(name_of(content), content == s.inpaint.masked_content)) s.inpaint.masked_content = content;
+      ImGui::EndCombo();
+    }
     float strength = float(s.inpaint.generation.strength);
     ImGui::SetNextItemWidth(-80);
     if (ImGui::SliderFloat("Strength", &strength, 0.05f, 1.0f, "%.2f")) s.inpaint.generation.strength = strength;
