@@ -47,7 +47,9 @@ struct SpeakParams {
   std::string model = "tts";        // a speech transformer trained by `jielong train tts`
   std::string draft;                // a smaller one for speculative decoding (empty: none)
   std::string vocoder = "unit_vocoder";
-  UnitSampling options;
+  // Temperature 0.3 (top-p 0.95): the shipped tts, held-out sentences 101-200 (not used to choose),
+  // 48.8% WER against 54.1% at 0.8; on 1-100, 0.8 / 0.5 / 0.3 / 0 gave 41.1 / 39.2 / 38.5 / 40.7%.
+  UnitSampling options{{0.3, 0, 0.95}};
   uint64_t seed = 0;
   bool overwrite = false;
   void validate() const;  // UsageError naming the flag
