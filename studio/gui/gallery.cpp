@@ -8,8 +8,6 @@
 
 namespace jl::gui {
 
-namespace {
-
 std::optional<Txt2ImgParams> parse_parameters(const std::string& text) {
   if (text.empty()) return std::nullopt;
   try {
@@ -18,8 +16,6 @@ std::optional<Txt2ImgParams> parse_parameters(const std::string& text) {
     return std::nullopt;  // another tool's text, or damaged: shown, not reusable
   }
 }
-
-}  // namespace
 
 const GalleryItem& Gallery::add(const cv::Mat& rgb, const std::string& parameters, const std::string& label) {
   GalleryItem item;

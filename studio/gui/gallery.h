@@ -50,6 +50,8 @@ class Gallery {
   uint64_t next_id_ = 1;
 };
 
+// The parameters a "parameters" text holds, when it is ours and parses (another tool's: none).
+std::optional<Txt2ImgParams> parse_parameters(const std::string& text);
 // A picture file read for the studio: RGB 8-bit plus its parameters text (jl::Error when unreadable).
 GalleryItem read_picture(const fs::path& file);
 // The next free NNNNN-SEED.png in `folder` (numbering continues after the highest there).

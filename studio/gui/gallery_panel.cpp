@@ -74,15 +74,7 @@ void GalleryPanel::draw_details() {
   ctx_.mark("reuse_parameters");
   ImGui::EndDisabled();
   ImGui::SameLine();
-  if (ImGui::Button("Save")) {
-    try {
-      ctx_.last_saved = ctx_.gallery.save(*item, ctx_.settings.output_dir).string();
-      ctx_.gallery.add_saved(*item);
-      ctx_.info("saved " + ctx_.last_saved);
-    } catch (const std::exception& e) {
-      ctx_.error(std::string("cannot save: ") + e.what());
-    }
-  }
+  if (ImGui::Button("Save")) ctx_.save(*item);
   if (!item->file.empty()) {
     ImGui::TextWrapped("File: %s", item->file.string().c_str());
     if (ImGui::SmallButton("Copy path")) ImGui::SetClipboardText(item->file.string().c_str());

@@ -40,27 +40,26 @@ void Studio::preload_models() {
   const int scale = ctx_.settings.upscale_scale;
   models::ModelStore& store = ctx_.store;
   ctx_.worker.start("Load models", [&store, upscaler, scale](const Callbacks& callbacks) -> std::function<void()> {
-    std::vector<Txt2ImgParams> generators(4);
+    // AR with its draft loads ar too; a model that cannot load is named and the others still load.
+    std::vector<Txt2ImgParams> generators(3);
     generators[0].method = Txt2ImgMethod::MaskGit;
     generators[1].method = Txt2ImgMethod::Ar;
-    generators[2].method = Txt2ImgMethod::Ar;
-    generators[2].draft = "ar_draft";
-    generators[3].method = Txt2ImgMethod::Diffusion;
+    generators[1].draft = "ar_draft";
+    generators[2].method = Txt2ImgMethod::Diffusion;
     std::string problems;
+    auto load = [&](const std::string& what, const std::function<void()>& f) {
+      try {
+        f();
+      } catch (const std::exception& e) {
+        problems += (problems.empty() ? "" : "; ") + what + ": " + e.what();
+      }
+    };
     const int64_t total = int64_t(generators.size()) + 1;
     for (size_t i = 0; i < generators.size(); ++i) {
-      try {
-        ImageGenerator loaded(store, generators[i]);
-      } catch (const std::exception& e) {
-        problems += std::string(problems.empty() ? "" : "; ") + name_of(generators[i].method) + ": " + e.what();
-      }
+      load(name_of(generators[i].method), [&] { ImageGenerator loaded(store, generators[i]); });
       callbacks.report(int64_t(i) + 1, total);
     }
-    try {
-      load_upscaler(upscaler, scale, store);
-    } catch (const std::exception& e) {
-      problems += std::string(problems.empty() ? "" : "; ") + "upscaler: " + e.what();
-    }
+    load("upscaler", [&] { load_upscaler(upscaler, scale, store); });
     if (!problems.empty()) throw Error(problems);
     return nullptr;
   });

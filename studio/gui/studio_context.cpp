@@ -25,18 +25,16 @@ void StudioContext::save_current() {
     error("nothing to save yet: generate or open a picture first");
     return;
   }
+  GalleryItem item;
+  item.rgb = document.picture();
+  item.parameters = document.parameters();
+  item.params = parse_parameters(item.parameters);
+  save(item);
+}
+
+void StudioContext::save(GalleryItem& item) {
   try {
-    GalleryItem item;
-    item.rgb = document.picture();
-    item.parameters = document.parameters();
-    if (!item.parameters.empty()) {
-      try {
-        item.params = Txt2ImgParams::from_string(item.parameters);
-      } catch (const std::exception&) {
-      }
-    }
-    const std::filesystem::path file = gallery.save(item, settings.output_dir);
-    last_saved = file.string();
+    last_saved = gallery.save(item, settings.output_dir).string();
     gallery.add_saved(item);
     info("saved " + last_saved);
   } catch (const std::exception& e) {

@@ -53,6 +53,8 @@ struct StudioContext {
   bool open_file(const std::filesystem::path& file);
   // Saves the document's picture into the output folder with its parameters (Ctrl+S).
   void save_current();
+  // Saves a picture into the output folder (numbered, its parameters embedded) and lists it there.
+  void save(GalleryItem& item);
   // Puts a result into the gallery and opens it in the document.
   void take_result(const cv::Mat& rgb, const std::string& parameters, const std::string& label);
 };
