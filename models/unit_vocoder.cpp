@@ -34,6 +34,10 @@ UnitVocoderImpl::UnitVocoderImpl(const UnitVocoderConfig& cfg) : config(cfg) {
   head = register_module("head", torch::nn::Linear(c, config.features.n_mels + 2));
   mel_mean = register_buffer("mel_mean", torch::zeros({config.features.n_mels}));
   mel_deviation = register_buffer("mel_deviation", torch::ones({config.features.n_mels}));
+  if (config.voice) {
+    voice_in = register_module("voice_in", torch::nn::Linear(config.features.n_mels, c));
+    default_voice = register_buffer("default_voice", torch::zeros({config.features.n_mels}));
+  }
 }
 
 namespace {
@@ -47,7 +51,7 @@ torch::Tensor channel_norm(const torch::Tensor& x, torch::nn::LayerNormImpl& nor
 
 }  // namespace
 
-torch::Tensor UnitVocoderImpl::forward(const torch::Tensor& units) {
+torch::Tensor UnitVocoderImpl::forward(const torch::Tensor& units, const torch::Tensor& voice) {
   if (units.dim() != 2) throw Error("unit vocoder: expected units [B, T], got " + c10::str(units.sizes()));
   if (units.numel() && (units.min().item<int64_t>() < 0 || units.max().item<int64_t>() >= config.units))
     throw Error("unit vocoder: units must be in 0.." + std::to_string(config.units - 1) + " (this vocoder's codebook)");
@@ -55,6 +59,14 @@ torch::Tensor UnitVocoderImpl::forward(const torch::Tensor& units) {
   // weight and input gradients (off by several times their size; NaN now and then) when its input or
   // output gradient was a transposed view, and the network learnt nothing.
   torch::Tensor x = embed->forward(units).transpose(1, 2).contiguous();
+  if (config.voice) {
+    const int64_t m = config.features.n_mels;
+    const torch::Tensor v = voice.defined() ? voice : default_voice.unsqueeze(0).expand({units.size(0), m});
+    if (v.dim() != 2 || v.size(0) != units.size(0) || v.size(1) != m)
+      throw Error("unit vocoder: expected a voice vector [" + std::to_string(units.size(0)) + ", " + std::to_string(m) + "], got " +
+                  c10::str(v.sizes()));
+    x = x + voice_in->forward(v).unsqueeze(2);
+  }
   for (size_t i = 0; i < convs->size(); ++i) {
     const torch::Tensor h = torch::gelu(convs[i]->as<torch::nn::Conv1d>()->forward(torch::gelu(channel_norm(x, *norms[i]->as<torch::nn::LayerNorm>()))));
     x = x + mixes[i]->as<torch::nn::Conv1d>()->forward(h);
@@ -71,14 +83,18 @@ UnitVocoderFrames UnitVocoderImpl::decode(const torch::Tensor& outputs) const {
   return frames;
 }
 
-UnitVocoderFrames UnitVocoderImpl::predict(const std::vector<int64_t>& units) {
-  if (units.empty()) throw Error("unit vocoder: no units to speak");
-  torch::NoGradGuard no_grad;
-  return decode(forward(torch::tensor(units, torch::kLong).unsqueeze(0)));
+torch::Tensor UnitVocoderImpl::voice_of(const torch::Tensor& log_mel) const {
+  return ((log_mel - mel_mean) / mel_deviation).mean(0);
 }
 
-torch::Tensor UnitVocoderImpl::synthesize(const std::vector<int64_t>& units, uint64_t seed) {
-  const UnitVocoderFrames frames = predict(units);
+UnitVocoderFrames UnitVocoderImpl::predict(const std::vector<int64_t>& units, const torch::Tensor& voice) {
+  if (units.empty()) throw Error("unit vocoder: no units to speak");
+  torch::NoGradGuard no_grad;
+  return decode(forward(torch::tensor(units, torch::kLong).unsqueeze(0), voice.defined() ? voice.unsqueeze(0) : voice));
+}
+
+torch::Tensor UnitVocoderImpl::synthesize(const std::vector<int64_t>& units, uint64_t seed, const torch::Tensor& voice) {
+  const UnitVocoderFrames frames = predict(units, voice);
   return source_filter(config.features, frames.log_mel[0], frames.f0[0], frames.voicing[0], seed);
 }
 

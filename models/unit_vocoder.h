@@ -22,9 +22,13 @@ struct UnitVocoderConfig {
   int channels = 192;
   std::vector<int> dilations{1, 2, 4, 8, 1, 2, 4, 8};  // one residual block each
   int kernel = 5;
+  // Conditioned on a voice vector (voice_of(): a recording's mean standardised log-mel), which gives
+  // back what units of recording-normalised features (SpeechUnitsConfig::normalize_recording) leave
+  // out: the voice and the microphone. Without one, the mean voice of its teacher clips.
+  bool voice = false;
   void validate() const;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(UnitVocoderConfig, features, units, channels, dilations, kernel)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UnitVocoderConfig, features, units, channels, dilations, kernel, voice)
 
 struct UnitVocoderFrames {
   torch::Tensor log_mel;  // [B, T, n_mels]
@@ -39,20 +43,25 @@ class UnitVocoderImpl : public torch::nn::Module {
   // The reference pitch the network's log-pitch output is relative to.
   static constexpr double kReferenceHz = 150;
 
-  // units: [B, T] int64 in 0..units-1 -> [B, T, n_mels + 2]: the standardised log-mel, log(f0 /
-  // kReferenceHz), the voicing logit.
-  torch::Tensor forward(const torch::Tensor& units);
+  // units: [B, T] int64 in 0..units-1, voice: [B, n_mels] or undefined (default_voice; ignored
+  // without config.voice) -> [B, T, n_mels + 2]: the standardised log-mel, log(f0 / kReferenceHz), the
+  // voicing logit.
+  torch::Tensor forward(const torch::Tensor& units, const torch::Tensor& voice = {});
   UnitVocoderFrames decode(const torch::Tensor& outputs) const;
-  // The frames of one 50 Hz unit sequence (batch of one, no gradients).
-  UnitVocoderFrames predict(const std::vector<int64_t>& units);
+  // A recording's voice vector [n_mels] from its log-mel [T, n_mels].
+  torch::Tensor voice_of(const torch::Tensor& log_mel) const;
+  // The frames of one 50 Hz unit sequence (batch of one, no gradients) in `voice` ([n_mels] or undefined).
+  UnitVocoderFrames predict(const std::vector<int64_t>& units, const torch::Tensor& voice = {});
   // Its waveform through the source-filter stage: (frames - 1) * hop samples; `seed` picks the noise.
-  torch::Tensor synthesize(const std::vector<int64_t>& units, uint64_t seed);
+  torch::Tensor synthesize(const std::vector<int64_t>& units, uint64_t seed, const torch::Tensor& voice = {});
 
   UnitVocoderConfig config;
   torch::Tensor mel_mean, mel_deviation;  // [n_mels]: the training frames' statistics
+  torch::Tensor default_voice;            // [n_mels] with config.voice: the teacher clips' mean voice vector
 
  private:
   torch::nn::Embedding embed{nullptr};
+  torch::nn::Linear voice_in{nullptr};
   torch::nn::ModuleList norms{nullptr}, convs{nullptr}, mixes{nullptr};
   torch::nn::LayerNorm out_norm{nullptr};
   torch::nn::Linear head{nullptr};

@@ -10,6 +10,9 @@
 
 namespace jl::training {
 
+// The voice the text-to-speech model learns and the held-out clips are spoken in (Festival's HTS voice).
+inline constexpr const char* kTeacherVoice = "hts";
+
 struct SpeechClip {
   fs::path wav;
   std::string voice;

@@ -30,7 +30,6 @@ namespace jl::training {
 
 namespace {
 
-constexpr const char* kTeacher = "hts";
 constexpr int64_t kMaxClips = 8000;     // read once: ~8 hours of speech
 constexpr int64_t kMaxFrames = 400;     // clips longer than 8 s are left out (attention is quadratic)
 constexpr int kAlignerIterations = 6;
@@ -50,7 +49,7 @@ std::vector<Example> read_examples(const std::vector<SpeechClip>& clips, int64_t
   std::vector<Example> out;
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i < clips.size() && int64_t(out.size()) < limit; ++i) {
-    if (clips[i].voice != kTeacher) continue;
+    if (clips[i].voice != kTeacherVoice) continue;
     Example e;
     e.text = clips[i].text;
     try {
@@ -123,7 +122,7 @@ nlohmann::json train_speech(const TrainParams& params, const Callbacks& callback
 
   std::vector<Example> train = read_examples(read_speech_index(folder, "train.tsv"), kMaxClips, *units, callbacks);
   std::vector<Example> held_out = read_examples(read_speech_index(folder, "holdout.tsv"), params.eval_count, *units, {});
-  if (train.empty()) throw Error("train " + params.task + ": no clip of the teacher voice (" + std::string(kTeacher) + ") to learn from");
+  if (train.empty()) throw Error("train " + params.task + ": no clip of the teacher voice (" + std::string(kTeacherVoice) + ") to learn from");
   // Durations: our aligner, trained on the training clips, for every clip.
   UnitAligner aligner(speech::Lexicon::kTokens, config.units);
   {
@@ -142,7 +141,7 @@ nlohmann::json train_speech(const TrainParams& params, const Callbacks& callback
   info.config = config;
   info.command = params.command;
   info.dataset = "speech of scripts/fetch-speech-data.sh (" + folder.string() + "): " + std::to_string(train.size()) +
-                 " clips of the teacher voice (" + kTeacher + "); units of " + store.find(params.speech_units).filename().string() +
+                 " clips of the teacher voice (" + kTeacherVoice + "); units of " + store.find(params.speech_units).filename().string() +
                  (tts ? "; durations by our unit aligner" : "");
   TrainingRun run(params, *model, optimizer, info, callbacks, 0.999);
 

@@ -35,6 +35,8 @@ constexpr double kPitchWeight = 1.0, kVoicingWeight = 0.2;
 
 struct ClipFrames {
   torch::Tensor units;    // [T] int64
+  torch::Tensor voice;    // [n_mels]: UnitVocoderImpl::voice_of its mel (set once the mel statistics are known)
+  bool teacher = false;   // the teacher voice's (whose mean voice is the vocoder's default)
   torch::Tensor log_mel;  // [T, n_mels]
   torch::Tensor log_f0;   // [T] log(f0 / reference), 0 where unvoiced
   torch::Tensor voiced;   // [T] float 0/1
@@ -44,7 +46,7 @@ ClipFrames analyse(models::SpeechUnitsImpl& units, const torch::Tensor& samples)
   const models::LogMelConfig& c = units.config.features;
   ClipFrames f;
   f.log_mel = models::log_mel(c, samples);
-  f.units = units.assign((f.log_mel - units.mean) / units.deviation);
+  f.units = units.assign(units.features_of_mel(f.log_mel));
   const models::PitchTrack pitch = models::estimate_pitch(c, samples);
   f.voiced = pitch.voiced().to(torch::kFloat);
   f.log_f0 = torch::where(pitch.voiced(), torch::log(pitch.f0.clamp_min(1) / models::UnitVocoderImpl::kReferenceHz),
@@ -90,7 +92,9 @@ nlohmann::json train_vocoder(const TrainParams& params, const Callbacks& callbac
   {
     torch::NoGradGuard no_grad;
     for (int64_t i = 0; i < wanted; ++i) {
-      ClipFrames f = analyse(*units, speech::read_mono_samples(train[size_t(order[i].item<int64_t>())].wav, rate));
+      const SpeechClip& clip = train[size_t(order[i].item<int64_t>())];
+      ClipFrames f = analyse(*units, speech::read_mono_samples(clip.wav, rate));
+      f.teacher = clip.voice == kTeacherVoice;
       if (f.units.size(0) >= kWindow) clips.push_back(std::move(f));
       callbacks.report(i + 1, wanted);
       callbacks.throw_if_cancelled();
@@ -105,6 +109,12 @@ nlohmann::json train_vocoder(const TrainParams& params, const Callbacks& callbac
     const torch::Tensor all = torch::cat(mels);
     vocoder->mel_mean.copy_(all.mean(0));
     vocoder->mel_deviation.copy_(all.std(0).clamp_min(1e-3));
+    std::vector<torch::Tensor> teacher_voices;
+    for (ClipFrames& f : clips) {
+      f.voice = vocoder->voice_of(f.log_mel);
+      if (f.teacher) teacher_voices.push_back(f.voice);
+    }
+    if (config.voice && !teacher_voices.empty()) vocoder->default_voice.copy_(torch::stack(teacher_voices).mean(0));
   }
   torch::optim::AdamW optimizer(vocoder->parameters(), torch::optim::AdamWOptions(params.lr).betas({0.9, 0.98}).weight_decay(0.01));
   models::CheckpointInfo info;
@@ -126,7 +136,8 @@ nlohmann::json train_vocoder(const TrainParams& params, const Callbacks& callbac
     for (size_t i = 0; i < count; ++i) {
       const torch::Tensor samples = speech::read_mono_samples(held_out[i].wav, rate);
       const ClipFrames truth = analyse(*units, samples);
-      const torch::Tensor outputs = vocoder->forward(truth.units.unsqueeze(0))[0];
+      const torch::Tensor voice = vocoder->voice_of(truth.log_mel);
+      const torch::Tensor outputs = vocoder->forward(truth.units.unsqueeze(0), voice.unsqueeze(0))[0];
       const models::UnitVocoderFrames predicted = vocoder->decode(outputs);
       mel += (predicted.log_mel - truth.log_mel).abs().mean(1).sum().item<double>();
       voicing_right += ((predicted.voicing > 0.5).to(torch::kFloat) == truth.voiced).sum().item<double>();
@@ -137,7 +148,7 @@ nlohmann::json train_vocoder(const TrainParams& params, const Callbacks& callbac
       frames += truth.units.size(0);
 
       const std::vector<int64_t> sequence(truth.units.data_ptr<int64_t>(), truth.units.data_ptr<int64_t>() + truth.units.numel());
-      const media::Audio audio = speech::mono_audio(speech::vocode(*vocoder, sequence, speech::Waveform::SourceFilter, i), rate);
+      const media::Audio audio = speech::mono_audio(speech::vocode(*vocoder, sequence, speech::Waveform::SourceFilter, i, voice), rate);
       words += speech::word_errors(speech::normalize_words(held_out[i].text), speech::normalize_words(recognizer.transcribe(audio)));
     }
     return {{"wer", words.rate()},
@@ -150,17 +161,18 @@ nlohmann::json train_vocoder(const TrainParams& params, const Callbacks& callbac
   while (!run.done()) {
     // The windows of each step follow from the seed and the step alone, so a resumed run sees the same.
     std::mt19937_64 rng(params.seed * 1000003 + uint64_t(run.step()));
-    std::vector<torch::Tensor> ids, mels, pitches, voiced;
+    std::vector<torch::Tensor> ids, voices, mels, pitches, voiced;
     for (int i = 0; i < params.batch; ++i) {
       const ClipFrames& f = clips[rng() % clips.size()];
       const int64_t first = int64_t(rng() % uint64_t(f.units.size(0) - kWindow + 1));
       ids.push_back(f.units.narrow(0, first, kWindow));
+      voices.push_back(f.voice);
       mels.push_back(f.log_mel.narrow(0, first, kWindow));
       pitches.push_back(f.log_f0.narrow(0, first, kWindow));
       voiced.push_back(f.voiced.narrow(0, first, kWindow));
     }
     run.schedule_learning_rate();
-    const torch::Tensor outputs = vocoder->forward(torch::stack(ids));
+    const torch::Tensor outputs = vocoder->forward(torch::stack(ids), torch::stack(voices));
     const Losses l = losses(*vocoder, outputs, torch::stack(mels), torch::stack(pitches), torch::stack(voiced));
     optimizer.zero_grad();
     l.total.backward();

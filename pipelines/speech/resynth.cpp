@@ -30,9 +30,10 @@ std::shared_ptr<models::UnitVocoderImpl> unit_vocoder(models::ModelStore& store,
   return store.get<models::UnitVocoderImpl>(name, [](const fs::path& path) { return models::load_unit_vocoder(path).ptr(); });
 }
 
-torch::Tensor vocode(models::UnitVocoderImpl& vocoder, const std::vector<int64_t>& units, Waveform waveform, uint64_t seed) {
-  if (waveform == Waveform::SourceFilter) return vocoder.synthesize(units, seed);
-  const models::UnitVocoderFrames frames = vocoder.predict(units);
+torch::Tensor vocode(models::UnitVocoderImpl& vocoder, const std::vector<int64_t>& units, Waveform waveform, uint64_t seed,
+                     const torch::Tensor& voice) {
+  if (waveform == Waveform::SourceFilter) return vocoder.synthesize(units, seed, voice);
+  const models::UnitVocoderFrames frames = vocoder.predict(units, voice);
   return models::griffin_lim(vocoder.config.features, frames.log_mel[0], kGriffinLimIterations, seed);
 }
 
@@ -95,8 +96,9 @@ nlohmann::json resynthesize(const ResynthParams& p, models::ModelStore& store, c
   for (size_t i = 0; i < jobs.size(); ++i) {
     const torch::Tensor input = read_mono_samples(jobs[i].first, rate);
     const std::vector<int64_t> sequence = encode_units(*units, input);
-    const torch::Tensor samples = p.from_mel ? analysis_synthesis(vocoder->config.features, input, p.waveform, p.seed)
-                                             : vocode(*vocoder, sequence, p.waveform, p.seed);
+    const torch::Tensor samples =
+        p.from_mel ? analysis_synthesis(vocoder->config.features, input, p.waveform, p.seed)
+                   : vocode(*vocoder, sequence, p.waveform, p.seed, vocoder->voice_of(models::log_mel(vocoder->config.features, input)));
     write_speech(jobs[i].second, samples, rate,
                  {{"generator", "jielong speech resynth"},
                   {"vocoder", p.vocoder},

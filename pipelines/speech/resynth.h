@@ -35,8 +35,10 @@ inline constexpr int kGriffinLimIterations = 32;
 // The unit vocoder `name` from the store (loaded once).
 std::shared_ptr<models::UnitVocoderImpl> unit_vocoder(models::ModelStore& store, const std::string& name);
 
-// A unit sequence's waveform [N] at the vocoder's sample rate.
-torch::Tensor vocode(models::UnitVocoderImpl& vocoder, const std::vector<int64_t>& units, Waveform waveform, uint64_t seed);
+// A unit sequence's waveform [N] at the vocoder's sample rate, in `voice` (UnitVocoderImpl::voice_of a
+// recording; undefined: the vocoder's default voice).
+torch::Tensor vocode(models::UnitVocoderImpl& vocoder, const std::vector<int64_t>& units, Waveform waveform, uint64_t seed,
+                     const torch::Tensor& voice = {});
 
 // Mono samples through their own log-mel (and pitch) and the waveform stage, without units.
 torch::Tensor analysis_synthesis(const models::LogMelConfig& features, const torch::Tensor& samples, Waveform waveform, uint64_t seed);

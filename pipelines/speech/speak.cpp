@@ -105,9 +105,9 @@ std::shared_ptr<models::SpeechTransformerImpl> speech_model(models::ModelStore& 
 }
 
 // The generated units through the vocoder into the output, with what made them.
-nlohmann::json write_generated(const std::vector<int64_t>& units, models::UnitVocoderImpl& vocoder, const fs::path& output,
-                               nlohmann::json comment, uint64_t seed, bool overwrite, Clock::time_point start) {
-  const torch::Tensor samples = vocode(vocoder, units, Waveform::SourceFilter, seed);
+nlohmann::json write_generated(const std::vector<int64_t>& units, models::UnitVocoderImpl& vocoder, const torch::Tensor& voice,
+                               const fs::path& output, nlohmann::json comment, uint64_t seed, bool overwrite, Clock::time_point start) {
+  const torch::Tensor samples = vocode(vocoder, units, Waveform::SourceFilter, seed, voice);
   comment["seed"] = seed;
   comment["units"] = format_unit_runs(models::deduplicate(units));
   write_speech(output, samples, vocoder.config.features.sample_rate, comment, overwrite);
@@ -148,7 +148,7 @@ nlohmann::json speak(const SpeakParams& p, models::ModelStore& store, const Call
   tokens::DecodeStats stats;
   const std::vector<int64_t> units = text_to_units(*model, tokens, p.options, generator, callbacks, draft.get(), &stats);
   nlohmann::json result = write_generated(
-      units, *vocoder, p.output, {{"generator", "jielong speak"}, {"text", p.text}, {"model", p.model}, {"vocoder", p.vocoder}}, p.seed,
+      units, *vocoder, {}, p.output, {{"generator", "jielong speak"}, {"text", p.text}, {"model", p.model}, {"vocoder", p.vocoder}}, p.seed,
       p.overwrite, start);
   if (draft) {
     result["acceptance_rate"] = stats.acceptance_rate();
@@ -173,12 +173,15 @@ nlohmann::json continue_speech(const ContinueParams& p, models::ModelStore& stor
   const auto vocoder = unit_vocoder(store, p.vocoder);
   check_same_codebook(*model, *vocoder, p.model);
   if (codebook->config.units != model->config.units) throw Error("speech continue: " + p.units + " is not the codebook " + p.model + " was trained on");
-  const std::vector<int64_t> prompt = encode_units(*codebook, read_mono_samples(p.input, codebook->config.features.sample_rate));
+  const torch::Tensor recording = read_mono_samples(p.input, codebook->config.features.sample_rate);
+  const std::vector<int64_t> prompt = encode_units(*codebook, recording);
   const int64_t frames = std::max<int64_t>(1, std::llround(p.seconds * codebook->config.features.frames_per_second()));
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(p.seed);
   const std::vector<int64_t> units = continue_units(*model, prompt, frames, p.options, generator, callbacks);
+  // The continuation keeps the prompt's voice (where the vocoder takes one).
+  const torch::Tensor voice = vocoder->voice_of(models::log_mel(vocoder->config.features, recording));
   nlohmann::json result = write_generated(
-      units, *vocoder, p.output, {{"generator", "jielong speech continue"}, {"prompt", p.input.filename().string()}, {"model", p.model}},
+      units, *vocoder, voice, p.output, {{"generator", "jielong speech continue"}, {"prompt", p.input.filename().string()}, {"model", p.model}},
       p.seed, p.overwrite, start);
   result["prompt_seconds"] = double(prompt.size()) / codebook->config.features.frames_per_second();
   return result;

@@ -75,6 +75,35 @@ TEST_CASE("units: runs, the text form, and its errors", "[speech]") {
   CHECK_THROWS_WITH(speech::parse_unit_runs("5x0"), Contains("'5x0'"));
 }
 
+TEST_CASE("units features: context frames stacked, each recording's mean taken away, older configs read", "[speech]") {
+  models::SpeechUnitsConfig config;
+  config.context = 2;
+  config.normalize_recording = true;
+  models::SpeechUnits units(config);
+  units->mean.copy_(torch::full({80}, 0.5));
+  units->deviation.copy_(torch::full({80}, 2.0));
+  torch::manual_seed(1);
+  const torch::Tensor mel = torch::randn({30, 80});
+  const torch::Tensor features = units->features_of_mel(mel);
+  REQUIRE(features.sizes() == torch::IntArrayRef({30, 400}));
+  const torch::Tensor standardised = (mel - mel.mean(0, true) - 0.5) / 2.0;
+  CHECK(torch::allclose(features.narrow(1, 160, 80), standardised, 1e-5, 1e-5));                  // the frame itself
+  CHECK(torch::allclose(features[10].narrow(0, 0, 80), standardised[8], 1e-5, 1e-5));              // two before
+  CHECK(torch::allclose(features[0].narrow(0, 0, 80), standardised[0], 1e-5, 1e-5));               // the edge repeated
+  CHECK(torch::allclose(features[29].narrow(0, 320, 80), standardised[29], 1e-5, 1e-5));
+  // A louder recording (every band up by the same amount) has the same features, so the same units.
+  CHECK(torch::allclose(units->features_of_mel(mel + 3), features, 1e-4, 1e-4));
+  CHECK_THROWS_WITH(units->assign(torch::zeros({4, 80})), Contains("[T, 400]"));
+  config.context = 9;
+  CHECK_THROWS_WITH(models::SpeechUnits(config), Contains("context"));
+  // A codebook config written before these fields existed reads as the frame alone, not normalised.
+  const auto old = nlohmann::json{{"features", models::LogMelConfig{}}, {"units", 64}}.get<models::SpeechUnitsConfig>();
+  CHECK(old.units == 64);
+  CHECK(old.context == 0);
+  CHECK_FALSE(old.normalize_recording);
+  CHECK(old.feature_size() == 80);
+}
+
 TEST_CASE("train units and speech units on a folder of tones", "[speech][cli]") {
   test::TempDir dir;
   const fs::path data = dir / "speech";

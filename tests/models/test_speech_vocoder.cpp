@@ -107,6 +107,33 @@ TEST_CASE("unit vocoder: shapes, its codebook's range, and a waveform of the seq
   CHECK_THROWS_WITH(models::UnitVocoder(config), Contains("odd"));
 }
 
+TEST_CASE("unit vocoder: a voice vector conditions every frame, its default the teacher's", "[speech]") {
+  models::UnitVocoderConfig config;
+  config.units = 12;
+  config.channels = 16;
+  config.dilations = {1, 2};
+  config.voice = true;
+  torch::manual_seed(2);
+  models::UnitVocoder vocoder(config);
+  const torch::Tensor ids = torch::randint(12, {1, 20}, torch::kLong);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor voice = torch::randn({1, 80});
+  CHECK_FALSE(torch::allclose(vocoder->forward(ids, voice), vocoder->forward(ids)));
+  vocoder->default_voice.copy_(voice[0]);
+  CHECK(torch::allclose(vocoder->forward(ids, voice), vocoder->forward(ids)));  // no voice given: the default
+  // voice_of: a recording's mean frame, standardised by the vocoder's statistics.
+  vocoder->mel_mean.fill_(1);
+  vocoder->mel_deviation.fill_(2);
+  CHECK(torch::allclose(vocoder->voice_of(torch::full({7, 80}, 5.0)), torch::full({80}, 2.0)));
+  CHECK_THROWS_WITH(vocoder->forward(ids, torch::zeros({1, 79})), Contains("voice vector"));
+  // Configs from before the voice: none, and their checkpoints hold no voice weights.
+  const auto old = nlohmann::json{{"features", models::LogMelConfig{}}, {"units", 100}, {"channels", 192}, {"dilations", {1, 2}}, {"kernel", 5}}
+                       .get<models::UnitVocoderConfig>();
+  CHECK_FALSE(old.voice);
+  config.voice = false;
+  CHECK(models::UnitVocoder(config)->named_buffers().find("default_voice") == nullptr);
+}
+
 TEST_CASE("unit vocoder: its float gradients agree with float64", "[speech]") {
   // Guards the layout the network keeps: with transposed views between its convolutions, libtorch
   // 1.13 on the CPU returned gradients several times off (and the vocoder learnt nothing).
@@ -150,10 +177,10 @@ TEST_CASE("speech end to end on a folder of buzzes: train vocoder and tts then r
   std::string out;
   const std::string units = (dir / "units.safetensors").string(), vocoder = (dir / "vocoder.safetensors").string();
   REQUIRE(test::run_jielong("train units -o " + units + " --speech-data " + data.string() +
-                                " --steps 10 --batch 4 --model-config '{\"units\": 6}'", &out) == 0);
+                                " --steps 10 --batch 4 --model-config '{\"units\": 6, \"normalize_recording\": true, \"context\": 1}'", &out) == 0);
   const int trained = test::run_jielong("--json train vocoder -o " + vocoder + " --run-dir " + (dir / "run").string() +
                                             " --units " + units + " --speech-data " + data.string() +
-                                            " --steps 30 --batch 2 --eval-count 1 --model-config '{\"channels\": 16, \"dilations\": [1, 2]}'",
+                                            " --steps 30 --batch 2 --eval-count 1 --model-config '{\"channels\": 16, \"dilations\": [1, 2], \"voice\": true}'",
                                         &out);
   INFO(out);
   REQUIRE(trained == 0);
