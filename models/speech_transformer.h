@@ -15,6 +15,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "models/transformer_block.h"
 
@@ -28,11 +29,13 @@ struct SpeechTransformerConfig {
   int layers = 4;
   int heads = 4;
   int mlp_ratio = 4;
+  std::string codebook;  // SpeechUnitsImpl::fingerprint() of its codebook ("": not recorded, older checkpoints)
   void validate() const;
   int64_t bos() const { return units; }
   int64_t no_text() const { return tokens; }
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SpeechTransformerConfig, units, tokens, max_tokens, dim, layers, heads, mlp_ratio)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SpeechTransformerConfig, units, tokens, max_tokens, dim, layers, heads, mlp_ratio,
+                                                codebook)
 
 // What each frame is told about the text: the index of its token in the text (-1: none) and the
 // frames since that token began.

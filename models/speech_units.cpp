@@ -1,5 +1,8 @@
 #include "models/speech_units.h"
 
+#include <cmath>
+#include <cstdio>
+
 #include "core/error.h"
 #include "models/checkpoint.h"
 
@@ -8,28 +11,24 @@ namespace jl::models {
 void SpeechUnitsConfig::validate() const {
   features.validate();
   if (units < 2 || units > 65536) throw Error("speech units config: units must be in 2..65536");
-  if (context < 0 || context > 8) throw Error("speech units config: context must be in 0..8 frames");
+  if (cepstra < 0 || cepstra > features.n_mels) throw Error("speech units config: cepstra must be in 0..n_mels (0: the bands)");
 }
 
 SpeechUnitsImpl::SpeechUnitsImpl(const SpeechUnitsConfig& cfg) : config(cfg) {
   config.validate();
-  mean = register_buffer("mean", torch::zeros({config.features.n_mels}));
-  deviation = register_buffer("deviation", torch::ones({config.features.n_mels}));
+  mean = register_buffer("mean", torch::zeros({config.feature_size()}));
+  deviation = register_buffer("deviation", torch::ones({config.feature_size()}));
+  if (config.cepstra > 0) {
+    const int64_t m = config.features.n_mels;
+    const torch::Tensor n = torch::arange(m, torch::kDouble).unsqueeze(1), k = torch::arange(config.cepstra, torch::kDouble).unsqueeze(0);
+    const torch::Tensor scale = torch::where(k == 0, torch::full_like(k, std::sqrt(1.0 / m)), torch::full_like(k, std::sqrt(2.0 / m)));
+    dct_ = (torch::cos(M_PI / m * (n + 0.5) * k) * scale).to(torch::kFloat);
+  }
   centroids = register_buffer("centroids", torch::zeros({config.units, config.feature_size()}));
 }
 
-torch::Tensor SpeechUnitsImpl::recording_normalized(const torch::Tensor& log_mel) const {
-  return config.normalize_recording ? log_mel - log_mel.mean(0, true) : log_mel;
-}
-
-torch::Tensor SpeechUnitsImpl::features_of_mel(const torch::Tensor& log_mel) const {
-  const torch::Tensor frames = (recording_normalized(log_mel) - mean) / deviation;
-  const int64_t c = config.context, count = frames.size(0);
-  if (c == 0 || count == 0) return frames;
-  const torch::Tensor padded = torch::cat({frames.narrow(0, 0, 1).expand({c, -1}), frames, frames.narrow(0, count - 1, 1).expand({c, -1})});
-  std::vector<torch::Tensor> shifted;
-  for (int64_t k = 0; k <= 2 * c; ++k) shifted.push_back(padded.narrow(0, k, count));
-  return torch::cat(shifted, 1);
+torch::Tensor SpeechUnitsImpl::frames_of_mel(const torch::Tensor& log_mel) const {
+  return config.cepstra > 0 ? torch::matmul(log_mel, dct_) : log_mel;
 }
 
 torch::Tensor SpeechUnitsImpl::features(const torch::Tensor& samples) const { return features_of_mel(log_mel(config.features, samples)); }
@@ -41,6 +40,20 @@ torch::Tensor SpeechUnitsImpl::assign(const torch::Tensor& features) const {
   // |f - c|^2 = |f|^2 - 2 f.c + |c|^2; |f|^2 is the same for every centroid of a frame.
   const torch::Tensor distance = centroids.pow(2).sum(1).unsqueeze(0) - 2 * torch::matmul(features, centroids.t());
   return distance.argmin(1);
+}
+
+std::string SpeechUnitsImpl::fingerprint() const {
+  // FNV-1a over the bytes of what decides a frame's unit (not the config's text, which gains fields
+  // with defaults as the code grows).
+  uint64_t hash = 1469598103934665603ull;
+  for (const torch::Tensor& t : {mean, deviation, centroids}) {
+    const torch::Tensor c = t.to(torch::kFloat).contiguous();
+    const auto* bytes = reinterpret_cast<const unsigned char*>(c.data_ptr<float>());
+    for (size_t i = 0; i < size_t(c.numel()) * sizeof(float); ++i) hash = (hash ^ bytes[i]) * 1099511628211ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+  return hex;
 }
 
 SpeechUnits load_speech_units(const std::filesystem::path& path) {

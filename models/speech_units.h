@@ -18,36 +18,41 @@ namespace jl::models {
 struct SpeechUnitsConfig {
   LogMelConfig features;
   int units = 100;
-  // Each recording's own mean log-mel taken away first, so that units name sounds rather than the
-  // voice or the microphone (which the unit vocoder gets back from its voice vector).
-  bool normalize_recording = false;
-  // The frames either side stacked beside each frame (0: the frame alone): a unit then names a
-  // sound with its neighbours, ~100 ms at 2, rather than one 20 ms slice that flickers between
-  // neighbouring units.
-  int context = 0;
-  int64_t feature_size() const { return int64_t(features.n_mels) * (2 * context + 1); }
+  // Each frame as its first `cepstra` cepstral coefficients (a DCT of the log-mel: the spectrum's
+  // envelope, which names the sound, without the harmonics of the voice's pitch that the narrow low
+  // bands resolve) instead of its n_mels bands (0). With 13, units are heard far better through the
+  // vocoder than with the bands (assets/models/MODELS.md, speech_units).
+  int cepstra = 0;
+  int64_t feature_size() const { return cepstra > 0 ? cepstra : features.n_mels; }
   void validate() const;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SpeechUnitsConfig, features, units, normalize_recording, context)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SpeechUnitsConfig, features, units, cepstra)
 
 class SpeechUnitsImpl : public torch::nn::Module {
  public:
   explicit SpeechUnitsImpl(const SpeechUnitsConfig& config);
 
-  // A recording's log-mel [T, n_mels] with its own mean taken away when the config says so (what
-  // `mean` and `deviation` are the statistics of).
-  torch::Tensor recording_normalized(const torch::Tensor& log_mel) const;
-  // The features units are the nearest centroid to: [T, feature_size()], standardised frames with
-  // their context (edges repeated), of a recording's log-mel [T, n_mels] or mono samples [N].
-  torch::Tensor features_of_mel(const torch::Tensor& log_mel) const;
+  // A recording's frames [T, feature_size()] from its log-mel [T, n_mels]: the bands or their
+  // cepstra (what `mean` and `deviation` are the statistics of).
+  torch::Tensor frames_of_mel(const torch::Tensor& log_mel) const;
+  // The features units are the nearest centroid to: [T, feature_size()], those frames standardised,
+  // of a recording's log-mel [T, n_mels] or mono samples [N].
+  torch::Tensor features_of_mel(const torch::Tensor& log_mel) const { return (frames_of_mel(log_mel) - mean) / deviation; }
   torch::Tensor features(const torch::Tensor& samples) const;
   // The nearest centroid of each frame: [T, feature_size()] -> [T] int64.
   torch::Tensor assign(const torch::Tensor& features) const;
   torch::Tensor encode(const torch::Tensor& samples) const { return assign(features(samples)); }
+  // A short name of this very codebook (a hash of its statistics and centroids), which the models that
+  // speak its units record (their config's `codebook`) so that a model of another codebook of the
+  // same size is refused rather than heard as noise.
+  std::string fingerprint() const;
 
   SpeechUnitsConfig config;
-  torch::Tensor mean, deviation;  // [n_mels]: the training frames' statistics (after recording_normalized)
+  torch::Tensor mean, deviation;  // [feature_size()]: the training frames' statistics (of frames_of_mel)
   torch::Tensor centroids;        // [units, feature_size()], in standardised feature space
+
+ private:
+  torch::Tensor dct_;  // [n_mels, cepstra] with config.cepstra (orthonormal DCT-II)
 };
 TORCH_MODULE(SpeechUnits);
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
 #include "models/log_mel.h"
@@ -22,13 +23,14 @@ struct UnitVocoderConfig {
   int channels = 192;
   std::vector<int> dilations{1, 2, 4, 8, 1, 2, 4, 8};  // one residual block each
   int kernel = 5;
-  // Conditioned on a voice vector (voice_of(): a recording's mean standardised log-mel), which gives
-  // back what units of recording-normalised features (SpeechUnitsConfig::normalize_recording) leave
-  // out: the voice and the microphone. Without one, the mean voice of its teacher clips.
+  // Conditioned on a voice vector (voice_of(): a recording's mean standardised log-mel): units of the
+  // spectrum's envelope say what is said, the voice vector whose voice says it (resynthesis and
+  // continuation keep their input's). Without one, the mean voice of its teacher clips.
   bool voice = false;
+  std::string codebook;  // SpeechUnitsImpl::fingerprint() of its codebook ("": not recorded, older checkpoints)
   void validate() const;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UnitVocoderConfig, features, units, channels, dilations, kernel, voice)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UnitVocoderConfig, features, units, channels, dilations, kernel, voice, codebook)
 
 struct UnitVocoderFrames {
   torch::Tensor log_mel;  // [B, T, n_mels]

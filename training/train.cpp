@@ -29,7 +29,7 @@ const std::map<std::string, TaskDefaults>& tasks() {
       {"upscaler", {3000, 16, 5e-4, train_upscaler}},
       {"interpolator", {3000, 8, 5e-4, train_interpolator}},
       {"units", {50, 2000, 1, train_units}},  // k-means: steps are Lloyd iterations, batch the clips read
-      {"vocoder", {4000, 16, 1e-3, train_vocoder}},
+      {"vocoder", {12000, 16, 1e-3, train_vocoder}},
       {"tts", {8000, 16, 5e-4, train_speech}},
       {"unit-lm", {8000, 16, 5e-4, train_speech}},
   };

@@ -60,6 +60,7 @@ struct TrainParams {
   fs::path photos;              // default: the photos cache
   fs::path speech_data;         // units, vocoder: the folder of scripts/fetch-speech-data.sh (default: its cache)
   std::string speech_units = "speech_units";  // vocoder, tts, unit-lm: the unit codebook (name or path)
+  std::string vocoder = "unit_vocoder";       // tts: the vocoder its eval speaks through (name or path)
   fs::path models_dir;          // where tokenizer / text_encoder names are looked up (--models-dir)
   std::string command;          // the command line, recorded in the checkpoint
 

@@ -116,6 +116,7 @@ nlohmann::json train_speech(const TrainParams& params, const Callbacks& callback
   const auto units = speech::speech_codebook(store, params.speech_units);
   nlohmann::json overrides = params.model_config;
   overrides["units"] = units->config.units;
+  overrides["codebook"] = units->fingerprint();
   overrides["tokens"] = speech::Lexicon::kTokens;
   const auto config = config_with_overrides<models::SpeechTransformerConfig>(overrides);
   const fs::path folder = speech_data_folder(params);
@@ -166,11 +167,11 @@ nlohmann::json train_speech(const TrainParams& params, const Callbacks& callback
     // Spoken from the text alone, when there is a vocoder to hear it through.
     std::shared_ptr<models::UnitVocoderImpl> vocoder;
     try {
-      vocoder = speech::unit_vocoder(store, "unit_vocoder");
+      vocoder = speech::unit_vocoder(store, params.vocoder);
+      speech::check_same_codebook({"the model", config.units, config.codebook}, {"the vocoder", vocoder->config.units, vocoder->config.codebook});
     } catch (const Error&) {
-      return result;
+      return result;  // no vocoder, or one of another codebook: these units cannot be heard
     }
-    if (vocoder->config.units != config.units) return result;  // a vocoder of another codebook cannot say these units
     speech::Recognizer recognizer;
     speech::WordErrors words;
     for (size_t i = 0; i < held_out.size(); ++i) {

@@ -1,7 +1,6 @@
 // `jielong train units`: the speech unit codebook. Log-mel frames of --batch training clips of the
-// speech data (scripts/fetch-speech-data.sh; every voice), each clip's mean taken away (when the
-// config's normalize_recording), standardised by their mean and deviation, stacked with their
-// context, clustered by k-means (k = the config's `units`, --steps Lloyd iterations at most) on at most
+// speech data (scripts/fetch-speech-data.sh; every voice) as bands or their cepstra (the config's
+// `cepstra`), standardised by their mean and deviation, clustered by k-means (k = the config's `units`, --steps Lloyd iterations at most) on at most
 // kMaxFrames of them. The checkpoint's eval, on the held-out clips (the teacher voice): codebook
 // usage and perplexity, and the unit rate before and after de-duplication.
 #include <cmath>
@@ -34,7 +33,11 @@ nlohmann::json train_units(const TrainParams& params, const Callbacks& callbacks
   const std::vector<SpeechClip> train = read_speech_index(folder, "train.tsv");
   const std::vector<SpeechClip> held_out = read_speech_index(folder, "holdout.tsv");
 
-  const models::SpeechUnitsConfig config = config_with_overrides<models::SpeechUnitsConfig>(params.model_config);
+  // The trainer's recipe: 13 cepstra a frame (the config's default stays the bands, which older
+  // codebooks were trained on).
+  nlohmann::json overrides = {{"cepstra", 13}};
+  overrides.update(params.model_config);
+  const models::SpeechUnitsConfig config = config_with_overrides<models::SpeechUnitsConfig>(overrides);
   models::SpeechUnits units(config);
 
   // A seeded choice of clips, then every frame of them (thinned evenly past kMaxFrames).
@@ -48,18 +51,12 @@ nlohmann::json train_units(const TrainParams& params, const Callbacks& callbacks
     callbacks.report(i + 1, count + params.steps);
     callbacks.throw_if_cancelled();
   }
-  {
-    std::vector<torch::Tensor> normalized;
-    for (const torch::Tensor& mel : frames) normalized.push_back(units->recording_normalized(mel));
-    const torch::Tensor stacked = torch::cat(normalized);
-    units->mean.copy_(stacked.mean(0));
-    units->deviation.copy_(stacked.std(0).clamp_min(1e-3));
-  }
-  for (torch::Tensor& mel : frames) mel = units->features_of_mel(mel);  // each clip's own context
-  torch::Tensor all = torch::cat(frames);
+  torch::Tensor all = units->frames_of_mel(torch::cat(frames));
   frames.clear();
   if (all.size(0) > kMaxFrames) all = all.index_select(0, torch::linspace(0, double(all.size(0) - 1), kMaxFrames).to(torch::kLong));
-  const KMeansResult clusters = kmeans(all, config.units, int(params.steps), params.seed);
+  units->mean.copy_(all.mean(0));
+  units->deviation.copy_(all.std(0).clamp_min(1e-3));
+  const KMeansResult clusters = kmeans((all - units->mean) / units->deviation, config.units, int(params.steps), params.seed);
   units->centroids.copy_(clusters.centroids);
   callbacks.report(count + params.steps, count + params.steps);
 

@@ -75,9 +75,12 @@ Losses losses(models::UnitVocoderImpl& vocoder, const torch::Tensor& outputs, co
 nlohmann::json train_vocoder(const TrainParams& params, const Callbacks& callbacks) {
   models::ModelStore store(params.models_dir);
   const auto units = speech::speech_codebook(store, params.speech_units);
-  nlohmann::json overrides = params.model_config;
+  // The trainer's recipe conditions on the voice (the config's default stays off, as older checkpoints have none).
+  nlohmann::json overrides = {{"voice", true}};
+  overrides.update(params.model_config);
   overrides["features"] = units->config.features;
   overrides["units"] = units->config.units;
+  overrides["codebook"] = units->fingerprint();
   const auto config = config_with_overrides<models::UnitVocoderConfig>(overrides);
   const fs::path folder = speech_data_folder(params);
   const std::vector<SpeechClip> train = read_speech_index(folder, "train.tsv");

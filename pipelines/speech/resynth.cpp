@@ -69,9 +69,10 @@ nlohmann::json resynthesize(const ResynthParams& p, models::ModelStore& store, c
   const auto start = std::chrono::steady_clock::now();
   const auto units = speech_codebook(store, p.units);
   const auto vocoder = unit_vocoder(store, p.vocoder);
-  if (units->config.units != vocoder->config.units || units->config.features.sample_rate != vocoder->config.features.sample_rate)
-    throw Error("speech resynth: the vocoder " + p.vocoder + " was trained on another codebook than " + p.units +
-                " (retrain it with jielong train vocoder)");
+  check_same_codebook({"the codebook " + p.units, units->config.units, units->fingerprint()},
+                      {"the vocoder " + p.vocoder, vocoder->config.units, vocoder->config.codebook});
+  if (units->config.features.sample_rate != vocoder->config.features.sample_rate)
+    throw Error("speech resynth: the vocoder " + p.vocoder + " speaks at another sample rate than " + p.units + " reads (retrain it with jielong train vocoder)");
   const int rate = vocoder->config.features.sample_rate;
 
   std::vector<std::pair<fs::path, fs::path>> jobs;  // input, output

@@ -116,10 +116,12 @@ nlohmann::json write_generated(const std::vector<int64_t>& units, models::UnitVo
   return {{"output", output.string()}, {"seconds", seconds}, {"frames", units.size()}, {"real_time_factor", elapsed / seconds}};
 }
 
-void check_same_codebook(const models::SpeechTransformerImpl& model, const models::UnitVocoderImpl& vocoder, const std::string& name) {
-  if (model.config.units != vocoder.config.units)
-    throw Error("the speech model " + name + " and the vocoder use codebooks of different sizes (" + std::to_string(model.config.units) +
-                " and " + std::to_string(vocoder.config.units) + " units): train them on the same one");
+CodebookUse codebook_use(const models::SpeechTransformerImpl& model, const std::string& name) {
+  return {"the speech model " + name, model.config.units, model.config.codebook};
+}
+
+CodebookUse codebook_use(const models::UnitVocoderImpl& vocoder, const std::string& name) {
+  return {"the vocoder " + name, vocoder.config.units, vocoder.config.codebook};
 }
 
 }  // namespace
@@ -137,7 +139,7 @@ nlohmann::json speak(const SpeakParams& p, models::ModelStore& store, const Call
   check_can_write(p.output, p.overwrite);
   const auto model = speech_model(store, p.model);
   const auto vocoder = unit_vocoder(store, p.vocoder);
-  check_same_codebook(*model, *vocoder, p.model);
+  check_same_codebook(codebook_use(*model, p.model), codebook_use(*vocoder, p.vocoder));
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(p.seed);
   std::shared_ptr<models::SpeechTransformerImpl> draft;
   if (!p.draft.empty()) {
@@ -171,8 +173,8 @@ nlohmann::json continue_speech(const ContinueParams& p, models::ModelStore& stor
   const auto codebook = speech_codebook(store, p.units);
   const auto model = speech_model(store, p.model);
   const auto vocoder = unit_vocoder(store, p.vocoder);
-  check_same_codebook(*model, *vocoder, p.model);
-  if (codebook->config.units != model->config.units) throw Error("speech continue: " + p.units + " is not the codebook " + p.model + " was trained on");
+  check_same_codebook(codebook_use(*model, p.model), codebook_use(*vocoder, p.vocoder));
+  check_same_codebook({"the codebook " + p.units, codebook->config.units, codebook->fingerprint()}, codebook_use(*model, p.model));
   const torch::Tensor recording = read_mono_samples(p.input, codebook->config.features.sample_rate);
   const std::vector<int64_t> prompt = encode_units(*codebook, recording);
   const int64_t frames = std::max<int64_t>(1, std::llround(p.seconds * codebook->config.features.frames_per_second()));

@@ -40,6 +40,14 @@ std::shared_ptr<models::SpeechUnitsImpl> speech_codebook(models::ModelStore& sto
   return store.get<models::SpeechUnitsImpl>(name, [](const std::filesystem::path& path) { return models::load_speech_units(path).ptr(); });
 }
 
+void check_same_codebook(const CodebookUse& a, const CodebookUse& b) {
+  const bool same = a.units == b.units && (a.fingerprint.empty() || b.fingerprint.empty() || a.fingerprint == b.fingerprint);
+  if (!same)
+    throw Error(a.model + " and " + b.model + " were trained on different unit codebooks (" + std::to_string(a.units) + " units" +
+                (a.fingerprint.empty() ? "" : ", " + a.fingerprint) + " and " + std::to_string(b.units) + " units" +
+                (b.fingerprint.empty() ? "" : ", " + b.fingerprint) + "): use models trained on the same one");
+}
+
 void check_speech_output(const std::filesystem::path& path) {
   if (!media::is_audio_extension(media::lower_extension(path)))
     throw UsageError("-o " + path.string() + ": write .wav, .flac, .ogg or .mp3");

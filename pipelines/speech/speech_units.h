@@ -32,6 +32,17 @@ std::vector<models::UnitRun> parse_unit_runs(const std::string& text);  // jl::E
 // The unit codebook `name` from the store (loaded once).
 std::shared_ptr<models::SpeechUnitsImpl> speech_codebook(models::ModelStore& store, const std::string& name);
 
+// What a model that reads or speaks units knows of its codebook: its size and, where recorded, its
+// fingerprint (SpeechUnitsImpl::fingerprint()).
+struct CodebookUse {
+  std::string model;  // its name, for the message
+  int units = 0;
+  std::string fingerprint;
+};
+// A jl::Error naming both models unless they use the same codebook: the same size and, where both
+// record one, the same fingerprint.
+void check_same_codebook(const CodebookUse& a, const CodebookUse& b);
+
 // UsageError unless `path` is an audio file name we write (.wav .flac .ogg .opus .mp3).
 void check_speech_output(const std::filesystem::path& path);
 

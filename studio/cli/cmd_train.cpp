@@ -64,7 +64,8 @@ Command add_train_command(CLI::App& parent, const GlobalOptions& global) {
                           "upscaler --data photo, interpolator: a folder of training photos (default: the photos cache)");
   command.app->add_option("--speech-data", p.speech_data,
                           "units, vocoder: the speech data folder of scripts/fetch-speech-data.sh (default: its cache)");
-  command.app->add_option("--units", p.speech_units, "vocoder: the speech unit codebook (name or path)")->capture_default_str();
+  command.app->add_option("--units", p.speech_units, "vocoder, tts, unit-lm: the speech unit codebook (name or path)")->capture_default_str();
+  command.app->add_option("--vocoder", p.vocoder, "tts: the unit vocoder its eval speaks through (name or path)")->capture_default_str();
 
   command.run = [args, &global] {
     training::TrainParams params = args->params;

@@ -75,32 +75,36 @@ TEST_CASE("units: runs, the text form, and its errors", "[speech]") {
   CHECK_THROWS_WITH(speech::parse_unit_runs("5x0"), Contains("'5x0'"));
 }
 
-TEST_CASE("units features: context frames stacked, each recording's mean taken away, older configs read", "[speech]") {
-  models::SpeechUnitsConfig config;
-  config.context = 2;
-  config.normalize_recording = true;
-  models::SpeechUnits units(config);
-  units->mean.copy_(torch::full({80}, 0.5));
-  units->deviation.copy_(torch::full({80}, 2.0));
+TEST_CASE("units features: bands or cepstra, standardised; a fingerprint; older configs read", "[speech]") {
   torch::manual_seed(1);
   const torch::Tensor mel = torch::randn({30, 80});
-  const torch::Tensor features = units->features_of_mel(mel);
-  REQUIRE(features.sizes() == torch::IntArrayRef({30, 400}));
-  const torch::Tensor standardised = (mel - mel.mean(0, true) - 0.5) / 2.0;
-  CHECK(torch::allclose(features.narrow(1, 160, 80), standardised, 1e-5, 1e-5));                  // the frame itself
-  CHECK(torch::allclose(features[10].narrow(0, 0, 80), standardised[8], 1e-5, 1e-5));              // two before
-  CHECK(torch::allclose(features[0].narrow(0, 0, 80), standardised[0], 1e-5, 1e-5));               // the edge repeated
-  CHECK(torch::allclose(features[29].narrow(0, 320, 80), standardised[29], 1e-5, 1e-5));
-  // A louder recording (every band up by the same amount) has the same features, so the same units.
-  CHECK(torch::allclose(units->features_of_mel(mel + 3), features, 1e-4, 1e-4));
-  CHECK_THROWS_WITH(units->assign(torch::zeros({4, 80})), Contains("[T, 400]"));
-  config.context = 9;
-  CHECK_THROWS_WITH(models::SpeechUnits(config), Contains("context"));
-  // A codebook config written before these fields existed reads as the frame alone, not normalised.
+  models::SpeechUnitsConfig config;
+  models::SpeechUnits bands(config);
+  bands->mean.fill_(0.5);
+  bands->deviation.fill_(2.0);
+  CHECK(torch::allclose(bands->features_of_mel(mel), (mel - 0.5) / 2.0));
+  // Cepstra: a flat spectrum has only the zeroth coefficient; the DCT keeps a frame's energy (orthonormal).
+  config.cepstra = 13;
+  models::SpeechUnits envelope(config);
+  CHECK(envelope->features_of_mel(mel).sizes() == torch::IntArrayRef({30, 13}));
+  const torch::Tensor flat = envelope->frames_of_mel(torch::full({3, 80}, 2.0));
+  CHECK(flat[0][0].item<float>() == Approx(2.0 * std::sqrt(80.0)).epsilon(1e-5));
+  CHECK(flat.narrow(1, 1, 12).abs().max().item<float>() < 1e-4);
+  config.cepstra = 80;
+  CHECK(models::SpeechUnits(config)->frames_of_mel(mel).pow(2).sum().item<float>() == Approx(mel.pow(2).sum().item<float>()).epsilon(1e-4));
+  CHECK_THROWS_WITH(envelope->assign(torch::zeros({4, 80})), Contains("[T, 13]"));
+  config.cepstra = 81;
+  CHECK_THROWS_WITH(models::SpeechUnits(config), Contains("cepstra"));
+  // The fingerprint follows the centroids.
+  const std::string before = envelope->fingerprint();
+  CHECK(before.size() == 16);
+  CHECK(envelope->fingerprint() == before);
+  envelope->centroids[3][1] = 0.25;
+  CHECK(envelope->fingerprint() != before);
+  // A codebook config written before cepstra existed reads as the bands.
   const auto old = nlohmann::json{{"features", models::LogMelConfig{}}, {"units", 64}}.get<models::SpeechUnitsConfig>();
   CHECK(old.units == 64);
-  CHECK(old.context == 0);
-  CHECK_FALSE(old.normalize_recording);
+  CHECK(old.cepstra == 0);
   CHECK(old.feature_size() == 80);
 }
 

@@ -177,10 +177,10 @@ TEST_CASE("speech end to end on a folder of buzzes: train vocoder and tts then r
   std::string out;
   const std::string units = (dir / "units.safetensors").string(), vocoder = (dir / "vocoder.safetensors").string();
   REQUIRE(test::run_jielong("train units -o " + units + " --speech-data " + data.string() +
-                                " --steps 10 --batch 4 --model-config '{\"units\": 6, \"normalize_recording\": true, \"context\": 1}'", &out) == 0);
+                                " --steps 10 --batch 4 --model-config '{\"units\": 6}'", &out) == 0);
   const int trained = test::run_jielong("--json train vocoder -o " + vocoder + " --run-dir " + (dir / "run").string() +
                                             " --units " + units + " --speech-data " + data.string() +
-                                            " --steps 30 --batch 2 --eval-count 1 --model-config '{\"channels\": 16, \"dilations\": [1, 2], \"voice\": true}'",
+                                            " --steps 30 --batch 2 --eval-count 1 --model-config '{\"channels\": 16, \"dilations\": [1, 2]}'",
                                         &out);
   INFO(out);
   REQUIRE(trained == 0);
@@ -221,7 +221,15 @@ TEST_CASE("speech end to end on a folder of buzzes: train vocoder and tts then r
   CHECK(test::run_jielong("speech resynth " + input + " -o " + (dir / "a.wav").string() + flags, &out) == 1);
   CHECK_THAT(out, Contains("--overwrite"));
   CHECK(test::run_jielong("speech resynth " + input + " -o " + (dir / "d.wav").string() + " --vocoder " + vocoder, &out) == 1);
-  CHECK_THAT(out, Contains("another codebook"));
+  CHECK_THAT(out, Contains("different unit codebooks"));  // the shipped codebook: 100 units
+  // A codebook of the same size but other centroids (another seed) is refused too: its units mean other sounds.
+  const std::string other = (dir / "other_units.safetensors").string();
+  REQUIRE(test::run_jielong("train units -o " + other + " --speech-data " + data.string() + " --seed 5 --steps 10 --batch 4" +
+                                " --model-config '{\"units\": 6}'", &out) == 0);
+  CHECK(test::run_jielong("speech resynth " + input + " -o " + (dir / "d.wav").string() + " --units " + other + " --vocoder " + vocoder, &out) == 1);
+  CHECK_THAT(out, Contains("different unit codebooks"));
+  CHECK(test::count_lines(out) == 1);
+  CHECK_FALSE(fs::exists(dir / "d.wav"));
   CHECK(test::run_jielong("speech resynth " + input + " -o " + (dir / "e.txt").string() + flags, &out) != 0);
   CHECK_FALSE(fs::exists(dir / "e.txt"));
 
@@ -246,7 +254,7 @@ TEST_CASE("speech end to end on a folder of buzzes: train vocoder and tts then r
   CHECK_THAT(out, Contains("'3'"));
   CHECK_FALSE(fs::exists(dir / "s3.wav"));
   CHECK(test::run_jielong("speak --text \"a red circle\" -o " + (dir / "s3.wav").string() + " --model " + tts, &out) == 1);
-  CHECK_THAT(out, Contains("different sizes"));  // the shipped vocoder speaks another codebook
+  CHECK_THAT(out, Contains("different unit codebooks"));  // the shipped vocoder speaks another codebook
 
   REQUIRE(test::run_jielong("speech continue " + input + " --seconds 1 -o " + (dir / "c.wav").string() + models + " --units " + units, &out) == 0);
   CHECK(media::read_audio(dir / "c.wav").seconds() == Approx(3.0).margin(0.05));  // the 2 s prompt, then 1 s
