@@ -75,7 +75,7 @@ TEST_CASE("units: runs, the text form, and its errors", "[speech]") {
   CHECK_THROWS_WITH(speech::parse_unit_runs("5x0"), Contains("'5x0'"));
 }
 
-TEST_CASE("units features: bands or cepstra, standardised; a fingerprint; older configs read", "[speech]") {
+TEST_CASE("units features: bands or cepstra, standardised, a fingerprint, older configs read", "[speech]") {
   torch::manual_seed(1);
   const torch::Tensor mel = torch::randn({30, 80});
   models::SpeechUnitsConfig config;
