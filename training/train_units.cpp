@@ -1,7 +1,7 @@
 // `jielong train units`: the speech unit codebook. Log-mel frames of --batch training clips of the
 // speech data (scripts/fetch-speech-data.sh; every voice) as bands or their cepstra (the config's
-// `cepstra`), standardised by their mean and deviation, clustered by k-means (k = the config's `units`, --steps Lloyd iterations at most) on at most
-// kMaxFrames of them. The checkpoint's eval, on the held-out clips (the teacher voice): codebook
+// `cepstra`), standardised by their mean and deviation, clustered by k-means (k = the config's
+// `units`, --steps Lloyd iterations at most) on at most kMaxFrames of them. The checkpoint's eval, on the held-out clips (the teacher voice): codebook
 // usage and perplexity, and the unit rate before and after de-duplication.
 #include <cmath>
 
