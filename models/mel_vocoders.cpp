@@ -13,8 +13,8 @@ namespace {
 constexpr double kBreath = 0.1;      // noise amplitude under a voiced source (relative to the harmonics)
 constexpr double kMomentum = 0.99;   // fast Griffin-Lim (Perraudin et al. 2013)
 constexpr int64_t kChunk = 16384;    // samples of the harmonic sum built at once (bounds its memory)
-constexpr int kDeconvolution = 30;
-constexpr int kGainPasses = 6;   // Richardson-Lucy steps from mel bands to per-bin power
+constexpr int kDeconvolution = 30;  // Richardson-Lucy steps from mel bands to per-bin power
+constexpr int kGainPasses = 6;      // source_filter()'s band gain corrections
 
 void check_frames(const LogMelConfig& c, const torch::Tensor& log_mel) {
   if (log_mel.dim() != 2 || log_mel.size(0) < 1 || log_mel.size(1) != c.n_mels)
@@ -70,6 +70,31 @@ torch::Tensor harmonics(const LogMelConfig& c, const torch::Tensor& f0) {
   return torch::cat(pieces);
 }
 
+// Per-bin magnitudes [bins, frames] whose mel is the target. A first guess spreads each band's power
+// evenly over its filter, which smears the peaks of narrow low bands into their neighbours (their
+// log-mel ends up a neper too high on a voice); Richardson-Lucy steps, the same band-by-band
+// correction as source_filter()'s gains, sharpen it back until the mel matches.
+torch::Tensor bin_magnitudes(const LogMelConfig& c, const torch::Tensor& log_mel, int64_t frames) {
+  const torch::Tensor bank = mel_filterbank(c), to_bins = band_to_bin_weights(c), bands = extend(log_mel.to(torch::kFloat), frames).exp();
+  torch::Tensor power = torch::matmul(bands / bank.sum(1), to_bins);  // [T, bins]
+  for (int i = 0; i < kDeconvolution; ++i) power = power * torch::matmul(bands / torch::matmul(power, bank.t()).clamp_min(1e-10), to_bins);
+  return torch::sqrt(power).t();
+}
+
+// Fast Griffin-Lim from the phases `angle` [bins, frames]: `iterations` times, the waveform of the
+// target magnitudes at the current phases is analysed again and its phases kept, extrapolated along
+// their last change (Perraudin et al. 2013). Returns `length` samples.
+torch::Tensor phase_iterations(const LogMelConfig& c, const torch::Tensor& target, const torch::Tensor& angle, int iterations, int64_t length) {
+  torch::Tensor estimate = torch::polar(target, angle), previous = torch::zeros_like(estimate);
+  for (int i = 0; i < iterations; ++i) {
+    const torch::Tensor rebuilt = stft(c, istft(c, estimate, length));
+    const torch::Tensor accelerated = rebuilt + kMomentum * (rebuilt - previous);
+    previous = rebuilt;
+    estimate = torch::polar(target, torch::angle(accelerated));
+  }
+  return istft(c, estimate, length);
+}
+
 }  // namespace
 
 torch::Tensor band_to_bin_weights(const LogMelConfig& c) {
@@ -89,8 +114,9 @@ torch::Tensor band_to_bin_weights(const LogMelConfig& c) {
 torch::Tensor bands_to_bins(const LogMelConfig& c, const torch::Tensor& bands) { return torch::matmul(bands, band_to_bin_weights(c)); }
 
 torch::Tensor source_filter(const LogMelConfig& c, const torch::Tensor& log_mel, const torch::Tensor& f0,
-                            const torch::Tensor& voicing, uint64_t seed) {
+                            const torch::Tensor& voicing, uint64_t seed, int refinement) {
   check_frames(c, log_mel);
+  if (refinement < 0) throw Error("source-filter: the phase refinement's iterations must be >= 0");
   if (f0.dim() != 1 || f0.size(0) != log_mel.size(0) || voicing.dim() != 1 || voicing.size(0) != log_mel.size(0))
     throw Error("vocoder: pitch and voicing need one value per frame (" + std::to_string(log_mel.size(0)) + ")");
   if (!(f0 > 0).all().item<bool>()) throw Error("vocoder: the pitch must be positive in every frame (fill the unvoiced ones)");
@@ -113,6 +139,12 @@ torch::Tensor source_filter(const LogMelConfig& c, const torch::Tensor& log_mel,
     gain = gain * torch::sqrt(torch::matmul(target / heard.clamp_min(1e-10), to_bins));
     out = istft(c, spectrum * gain.t(), length);
   }
+  // The source's phases line up its harmonics; a few Griffin-Lim iterations from them then match the
+  // per-bin magnitudes, which the band gains alone leave smeared across each band.
+  if (refinement > 0) {
+    const torch::Tensor magnitudes = bin_magnitudes(c, log_mel, frames);
+    out = phase_iterations(c, magnitudes, torch::angle(stft(c, out).narrow(1, 0, frames)), refinement, length);
+  }
   return out.narrow(0, 0, output_length(c, log_mel.size(0)));
 }
 
@@ -120,26 +152,10 @@ torch::Tensor griffin_lim(const LogMelConfig& c, const torch::Tensor& log_mel, i
   check_frames(c, log_mel);
   if (iterations < 0) throw Error("griffin-lim: iterations must be >= 0");
   const int64_t frames = frames_to_make(c, log_mel.size(0)), length = output_length(c, frames);
-  // Per-bin power whose mel is the target. A first guess spreads each band's power evenly over its
-  // filter, which smears the peaks of narrow low bands into their neighbours (their log-mel ends up a
-  // neper too high on a voice); Richardson-Lucy steps, the same band-by-band correction as
-  // source_filter(), sharpen it back until the mel matches.
-  const torch::Tensor bank = mel_filterbank(c), to_bins = band_to_bin_weights(c), bands = extend(log_mel.to(torch::kFloat), frames).exp();
-  torch::Tensor power = torch::matmul(bands / bank.sum(1), to_bins);  // [T, bins]
-  for (int i = 0; i < kDeconvolution; ++i) power = power * torch::matmul(bands / torch::matmul(power, bank.t()).clamp_min(1e-10), to_bins);
-  const torch::Tensor target = torch::sqrt(power).t();  // [bins, T]: the STFT of `length` samples has T frames
-
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+  const torch::Tensor target = bin_magnitudes(c, log_mel, frames);
   const torch::Tensor angle = torch::rand(target.sizes(), generator) * (2 * M_PI);
-  torch::Tensor estimate = torch::polar(target, angle), previous = torch::zeros_like(estimate);
-  for (int i = 0; i < iterations; ++i) {
-    const torch::Tensor rebuilt = stft(c, istft(c, estimate, length));
-    // Fast Griffin-Lim: extrapolate along the last change before projecting back onto the magnitudes.
-    const torch::Tensor accelerated = rebuilt + kMomentum * (rebuilt - previous);
-    previous = rebuilt;
-    estimate = torch::polar(target, torch::angle(accelerated));
-  }
-  return istft(c, estimate, length).narrow(0, 0, output_length(c, log_mel.size(0)));
+  return phase_iterations(c, target, angle, iterations, length).narrow(0, 0, output_length(c, log_mel.size(0)));
 }
 
 }  // namespace jl::models

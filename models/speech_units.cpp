@@ -31,6 +31,14 @@ torch::Tensor SpeechUnitsImpl::frames_of_mel(const torch::Tensor& log_mel) const
   return config.cepstra > 0 ? torch::matmul(log_mel, dct_) : log_mel;
 }
 
+torch::Tensor SpeechUnitsImpl::log_mel_of(const torch::Tensor& units) const {
+  if (units.dim() != 1 || units.numel() == 0 || units.min().item<int64_t>() < 0 || units.max().item<int64_t>() >= config.units)
+    throw Error("speech units: expected a sequence of units 0.." + std::to_string(config.units - 1));
+  const torch::Tensor frames = centroids.index_select(0, units) * deviation + mean;
+  // The DCT's columns are orthonormal: its transpose takes cepstra back to bands.
+  return config.cepstra > 0 ? torch::matmul(frames, dct_.t()) : frames;
+}
+
 torch::Tensor SpeechUnitsImpl::features(const torch::Tensor& samples) const { return features_of_mel(log_mel(config.features, samples)); }
 
 torch::Tensor SpeechUnitsImpl::assign(const torch::Tensor& features) const {

@@ -42,6 +42,10 @@ class SpeechUnitsImpl : public torch::nn::Module {
   // The nearest centroid of each frame: [T, feature_size()] -> [T] int64.
   torch::Tensor assign(const torch::Tensor& features) const;
   torch::Tensor encode(const torch::Tensor& samples) const { return assign(features(samples)); }
+  // The log-mel [T, n_mels] the units [T] stand for in the codebook alone: their centroids back in
+  // bands (through the inverse DCT with cepstra: the spectrum's envelope, without harmonics). What
+  // resynthesis without a learned vocoder can start from (`speech resynth --from-codebook`).
+  torch::Tensor log_mel_of(const torch::Tensor& units) const;
   // A short name of this very codebook (a hash of its statistics and centroids), which the models that
   // speak its units record (their config's `codebook`) so that a model of another codebook of the
   // same size is refused rather than heard as noise.

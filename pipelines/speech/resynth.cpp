@@ -18,12 +18,6 @@ namespace jl::speech {
 
 namespace fs = std::filesystem;
 
-Waveform parse_waveform(const std::string& name) {
-  if (name == "source-filter") return Waveform::SourceFilter;
-  if (name == "griffin-lim") return Waveform::GriffinLim;
-  throw UsageError("--waveform must be source-filter or griffin-lim, got '" + name + "'");
-}
-
 std::string waveform_name(Waveform waveform) { return waveform == Waveform::SourceFilter ? "source-filter" : "griffin-lim"; }
 
 std::shared_ptr<models::UnitVocoderImpl> unit_vocoder(models::ModelStore& store, const std::string& name) {
@@ -54,6 +48,7 @@ torch::Tensor analysis_synthesis(const models::LogMelConfig& features, const tor
 void ResynthParams::validate() const {
   if (input.empty()) throw UsageError("speech resynth: give the recording (or folder of recordings) to read");
   if (output.empty()) throw UsageError("speech resynth: -o is required (an audio file, or a folder for a folder)");
+  if (from_mel && from_codebook) throw UsageError("speech resynth: give --from-mel or --from-codebook, not both");
   std::error_code ec;
   if (!fs::exists(input, ec)) throw Error(input.string() + ": no such file or folder");
   if (fs::is_directory(input, ec)) {
@@ -97,14 +92,21 @@ nlohmann::json resynthesize(const ResynthParams& p, models::ModelStore& store, c
   for (size_t i = 0; i < jobs.size(); ++i) {
     const torch::Tensor input = read_mono_samples(jobs[i].first, rate);
     const std::vector<int64_t> sequence = encode_units(*units, input);
-    const torch::Tensor samples =
-        p.from_mel ? analysis_synthesis(vocoder->config.features, input, p.waveform, p.seed)
-                   : vocode(*vocoder, sequence, p.waveform, p.seed, vocoder->voice_of(models::log_mel(vocoder->config.features, input)));
+    torch::Tensor samples;
+    if (p.from_mel) {
+      samples = analysis_synthesis(vocoder->config.features, input, p.waveform, p.seed);
+    } else if (p.from_codebook) {
+      torch::NoGradGuard no_grad;
+      const torch::Tensor log_mel = units->log_mel_of(torch::tensor(sequence, torch::kLong));
+      samples = models::griffin_lim(units->config.features, log_mel, kGriffinLimIterations, p.seed);
+    } else {
+      samples = vocode(*vocoder, sequence, p.waveform, p.seed, vocoder->voice_of(models::log_mel(vocoder->config.features, input)));
+    }
     write_speech(jobs[i].second, samples, rate,
                  {{"generator", "jielong speech resynth"},
-                  {"vocoder", p.vocoder},
-                  {"waveform", waveform_name(p.waveform)},
-                  {"from", p.from_mel ? "mel" : "units"},
+                  {"vocoder", p.from_codebook ? p.units : p.vocoder},
+                  {"waveform", waveform_name(p.from_codebook ? Waveform::GriffinLim : p.waveform)},
+                  {"from", p.from_mel ? "mel" : p.from_codebook ? "codebook" : "units"},
                   {"seed", p.seed},
                   {"units", format_unit_runs(models::deduplicate(sequence))}},
                  p.overwrite);

@@ -27,8 +27,7 @@ namespace jl::speech {
 
 // The vocoder's last stage: its own harmonic-plus-noise source, or Griffin-Lim on its mel (the baseline).
 enum class Waveform { SourceFilter, GriffinLim };
-Waveform parse_waveform(const std::string& name);  // "source-filter" or "griffin-lim"; UsageError otherwise
-std::string waveform_name(Waveform waveform);
+std::string waveform_name(Waveform waveform);  // "source-filter" or "griffin-lim"
 
 inline constexpr int kGriffinLimIterations = 32;
 
@@ -55,6 +54,10 @@ struct ResynthParams {
   // Skip the units: the recording's own log-mel and pitch straight to the waveform stage (what the
   // waveform stage alone loses: the ceiling of resynthesis).
   bool from_mel = false;
+  // Skip the vocoder: the units' codebook log-mel (SpeechUnitsImpl::log_mel_of) through Griffin-Lim,
+  // whatever `waveform` says (there is no pitch to give the source): resynthesis without anything
+  // learnt but the codebook, the baseline the unit vocoder is measured against.
+  bool from_codebook = false;
   uint64_t seed = 0;
   bool overwrite = false;
   void validate() const;  // UsageError naming the flag

@@ -105,9 +105,9 @@ std::shared_ptr<models::SpeechTransformerImpl> speech_model(models::ModelStore& 
 }
 
 // The generated units through the vocoder into the output, with what made them.
-nlohmann::json write_generated(const std::vector<int64_t>& units, models::UnitVocoderImpl& vocoder, const torch::Tensor& voice,
+nlohmann::json write_generated(const std::vector<int64_t>& units, models::UnitVocoderImpl& vocoder, const torch::Tensor& voice, Waveform waveform,
                                const fs::path& output, nlohmann::json comment, uint64_t seed, bool overwrite, Clock::time_point start) {
-  const torch::Tensor samples = vocode(vocoder, units, Waveform::SourceFilter, seed, voice);
+  const torch::Tensor samples = vocode(vocoder, units, waveform, seed, voice);
   comment["seed"] = seed;
   comment["units"] = format_unit_runs(models::deduplicate(units));
   write_speech(output, samples, vocoder.config.features.sample_rate, comment, overwrite);
@@ -150,8 +150,9 @@ nlohmann::json speak(const SpeakParams& p, models::ModelStore& store, const Call
   tokens::DecodeStats stats;
   const std::vector<int64_t> units = text_to_units(*model, tokens, p.options, generator, callbacks, draft.get(), &stats);
   nlohmann::json result = write_generated(
-      units, *vocoder, {}, p.output, {{"generator", "jielong speak"}, {"text", p.text}, {"model", p.model}, {"vocoder", p.vocoder}}, p.seed,
-      p.overwrite, start);
+      units, *vocoder, {}, p.waveform, p.output,
+      {{"generator", "jielong speak"}, {"text", p.text}, {"model", p.model}, {"vocoder", p.vocoder}, {"waveform", waveform_name(p.waveform)}},
+      p.seed, p.overwrite, start);
   if (draft) {
     result["acceptance_rate"] = stats.acceptance_rate();
     result["target_passes"] = stats.target_passes;
@@ -183,7 +184,8 @@ nlohmann::json continue_speech(const ContinueParams& p, models::ModelStore& stor
   // The continuation keeps the prompt's voice (where the vocoder takes one).
   const torch::Tensor voice = vocoder->voice_of(models::log_mel(vocoder->config.features, recording));
   nlohmann::json result = write_generated(
-      units, *vocoder, voice, p.output, {{"generator", "jielong speech continue"}, {"prompt", p.input.filename().string()}, {"model", p.model}},
+      units, *vocoder, voice, p.waveform, p.output,
+      {{"generator", "jielong speech continue"}, {"prompt", p.input.filename().string()}, {"model", p.model}, {"waveform", waveform_name(p.waveform)}},
       p.seed, p.overwrite, start);
   result["prompt_seconds"] = double(prompt.size()) / codebook->config.features.frames_per_second();
   return result;

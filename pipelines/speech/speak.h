@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "pipelines/callbacks.h"
+#include "pipelines/speech/resynth.h"
 #include "pipelines/tokens/autoregressive.h"
 #include "pipelines/tokens/sampling.h"
 
@@ -47,6 +48,7 @@ struct SpeakParams {
   std::string model = "tts";        // a speech transformer trained by `jielong train tts`
   std::string draft;                // a smaller one for speculative decoding (empty: none)
   std::string vocoder = "unit_vocoder";
+  Waveform waveform = Waveform::SourceFilter;  // the vocoder's last stage
   // Temperature 0.3 (top-p 0.95): the shipped tts, held-out sentences 101-200 (not used to choose),
   // 48.8% WER against 54.1% at 0.8; on 1-100, 0.8 / 0.5 / 0.3 / 0 gave 41.1 / 39.2 / 38.5 / 40.7%.
   UnitSampling options{{0.3, 0, 0.95}};
@@ -67,6 +69,7 @@ struct ContinueParams {
   std::string units = "speech_units";
   std::string model = "tts";        // tts (its text-free half) or a `jielong train unit-lm` model
   std::string vocoder = "unit_vocoder";
+  Waveform waveform = Waveform::SourceFilter;
   UnitSampling options;
   uint64_t seed = 0;
   bool overwrite = false;

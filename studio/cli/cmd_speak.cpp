@@ -1,7 +1,10 @@
+#include <map>
 #include <memory>
+#include <string>
 
 #include "core/console.h"
 #include "models/model_store.h"
+#include "pipelines/speech/resynth.h"
 #include "pipelines/speech/speak.h"
 #include "studio/cli/commands.h"
 
@@ -15,6 +18,16 @@ void add_unit_sampling_options(CLI::App& app, speech::UnitSampling& options) {
   app.add_option("--top-p", options.sampling.top_p, "Keep the smallest set of units reaching this probability")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+}
+
+void add_waveform_option(CLI::App& app, speech::Waveform& waveform) {
+  std::map<std::string, speech::Waveform> names;
+  for (const speech::Waveform w : {speech::Waveform::SourceFilter, speech::Waveform::GriffinLim}) names[speech::waveform_name(w)] = w;
+  app.add_option("--waveform", waveform,
+                 "The vocoder's last stage: source-filter (its harmonic-plus-noise source) or griffin-lim (Griffin-Lim on its mel, "
+                 "the baseline)")
+      ->transform(CLI::CheckedTransformer(names))
+      ->default_str(speech::waveform_name(waveform));
 }
 
 Command add_speak_command(CLI::App& parent, const GlobalOptions& global) {
@@ -33,6 +46,7 @@ Command add_speak_command(CLI::App& parent, const GlobalOptions& global) {
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   add_unit_sampling_options(*command.app, params->options);
+  add_waveform_option(*command.app, params->waveform);
   command.run = [params, &global] {
     speech::SpeakParams p = *params;
     p.overwrite = global.overwrite;

@@ -21,25 +21,20 @@ Command add_speech_command(CLI::App& parent, const GlobalOptions& global) {
   u->add_option("-o,--output", units->output, "The units file to write (e.g. units.txt)")->required();
   u->add_option("--model", units->model, "The unit codebook checkpoint (jielong train units)")->capture_default_str();
 
-  struct ResynthArgs {
-    speech::ResynthParams params;
-    std::string waveform = "source-filter";
-  };
-  auto resynth = std::make_shared<ResynthArgs>();
+  auto resynth = std::make_shared<speech::ResynthParams>();
   CLI::App* r = command.app->add_subcommand(
       "resynth", "Speak a recording again through its speech units: audio -> units -> unit vocoder -> audio (the units go in the "
                  "output's comment tag)");
-  r->add_option("input", resynth->params.input, "A recording (any audio or video FFmpeg reads), or a folder of recordings")->required();
-  r->add_option("-o,--output", resynth->params.output, "The audio to write (.wav .flac .ogg .mp3), or a folder for a folder")->required();
-  r->add_option("--units", resynth->params.units, "The unit codebook checkpoint (jielong train units)")->capture_default_str();
-  r->add_option("--vocoder", resynth->params.vocoder, "The unit vocoder checkpoint (jielong train vocoder)")->capture_default_str();
-  r->add_option("--waveform", resynth->waveform,
-                "source-filter: the vocoder's harmonic-plus-noise source; griffin-lim: Griffin-Lim on its mel (the baseline)")
-      ->check(CLI::IsMember({"source-filter", "griffin-lim"}))
-      ->capture_default_str();
-  r->add_option("--seed", resynth->params.seed, "Seed of the source's noise")->capture_default_str();
-  r->add_flag("--from-mel", resynth->params.from_mel,
+  r->add_option("input", resynth->input, "A recording (any audio or video FFmpeg reads), or a folder of recordings")->required();
+  r->add_option("-o,--output", resynth->output, "The audio to write (.wav .flac .ogg .mp3), or a folder for a folder")->required();
+  r->add_option("--units", resynth->units, "The unit codebook checkpoint (jielong train units)")->capture_default_str();
+  r->add_option("--vocoder", resynth->vocoder, "The unit vocoder checkpoint (jielong train vocoder)")->capture_default_str();
+  add_waveform_option(*r, resynth->waveform);
+  r->add_option("--seed", resynth->seed, "Seed of the source's noise")->capture_default_str();
+  r->add_flag("--from-mel", resynth->from_mel,
               "Skip the units: the recording's own mel (and pitch) through the waveform stage, to hear what that stage alone loses");
+  r->add_flag("--from-codebook", resynth->from_codebook,
+              "Skip the vocoder: the units' codebook mel through Griffin-Lim, the baseline without a learned vocoder");
 
   auto continuation = std::make_shared<speech::ContinueParams>();
   CLI::App* c = command.app->add_subcommand(
@@ -53,6 +48,7 @@ Command add_speech_command(CLI::App& parent, const GlobalOptions& global) {
   c->add_option("--units", continuation->units, "The unit codebook checkpoint")->capture_default_str();
   c->add_option("--vocoder", continuation->vocoder, "The unit vocoder checkpoint")->capture_default_str();
   add_unit_sampling_options(*c, continuation->options);
+  add_waveform_option(*c, continuation->waveform);
 
   command.run = [=, &global] {
     models::ModelStore store(global.models_dir);
@@ -74,9 +70,8 @@ Command add_speech_command(CLI::App& parent, const GlobalOptions& global) {
           " s more)");
       return;
     }
-    speech::ResynthParams params = resynth->params;
+    speech::ResynthParams params = *resynth;
     params.overwrite = global.overwrite;
-    params.waveform = speech::parse_waveform(resynth->waveform);
     const nlohmann::json result = speech::resynthesize(params, store, progress_callbacks("speech resynth"));
     emit_result(result);
     say("wrote " + params.output.string() + " (" + std::to_string(result.at("seconds").get<double>()).substr(0, 5) +

@@ -18,6 +18,7 @@ struct ConvertParams;
 
 namespace jl::speech {
 struct UnitSampling;
+enum class Waveform;
 }
 
 namespace jl::cli {
@@ -70,6 +71,8 @@ Command add_speech_command(CLI::App& parent, const GlobalOptions& global);
 Command add_speak_command(CLI::App& parent, const GlobalOptions& global);
 // The sampling flags of speech generation (speak, speech continue).
 void add_unit_sampling_options(CLI::App& app, speech::UnitSampling& options);
+// --waveform: the unit vocoder's last stage (speak, speech continue, speech resynth).
+void add_waveform_option(CLI::App& app, speech::Waveform& waveform);
 
 // The flags of `jielong convert` bound to `params` (the positional inputs land in `inputs`); the
 // command and a batch job's convert task both register them with this.

@@ -93,6 +93,17 @@ TEST_CASE("units features: bands or cepstra, standardised, a fingerprint, older 
   config.cepstra = 80;
   CHECK(models::SpeechUnits(config)->frames_of_mel(mel).pow(2).sum().item<float>() == Approx(mel.pow(2).sum().item<float>()).epsilon(1e-4));
   CHECK_THROWS_WITH(envelope->assign(torch::zeros({4, 80})), Contains("[T, 13]"));
+  // Units back to bands: the centroids themselves for a band codebook; for cepstra, bands whose
+  // cepstra are the centroids (the envelope they stand for).
+  bands->centroids.copy_(torch::randn({100, 80}));
+  envelope->centroids.copy_(torch::randn({100, 13}));
+  const torch::Tensor ids = torch::tensor({3, 3, 99, 0}, torch::kLong);
+  CHECK(torch::allclose(bands->log_mel_of(ids), bands->centroids.index_select(0, ids) * 2.0 + 0.5));
+  const torch::Tensor envelope_mel = envelope->log_mel_of(ids);
+  CHECK(envelope_mel.sizes() == torch::IntArrayRef({4, 80}));
+  CHECK(torch::allclose(envelope->features_of_mel(envelope_mel), envelope->centroids.index_select(0, ids), 1e-4, 1e-4));
+  CHECK_THROWS_WITH(envelope->log_mel_of(torch::tensor({100}, torch::kLong)), Contains("0..99"));
+  CHECK_THROWS_WITH(envelope->log_mel_of(torch::zeros({0}, torch::kLong)), Contains("0..99"));
   config.cepstra = 81;
   CHECK_THROWS_WITH(models::SpeechUnits(config), Contains("cepstra"));
   // The fingerprint follows the centroids.

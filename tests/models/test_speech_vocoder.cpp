@@ -68,15 +68,22 @@ TEST_CASE("source-filter and Griffin-Lim give back the mel they are given, the s
   const models::PitchTrack pitch = models::estimate_pitch(config, original);
   const torch::Tensor f0 = models::fill_unvoiced(pitch.f0, 150), voicing = pitch.voiced().to(torch::kFloat);
 
+  // With the default phase refinement and without it.
+  for (const int refinement : {models::kPhaseRefinement, 0}) {
+    CAPTURE(refinement);
+    const torch::Tensor a = models::source_filter(config, mel, f0, voicing, 7, refinement);
+    CHECK(a.size(0) == (mel.size(0) - 1) * config.hop);
+    CHECK(torch::equal(a, models::source_filter(config, mel, f0, voicing, 7, refinement)));
+    // Frames away from the ends (where reflect padding differs): within half a neper of the target on
+    // average, and the same pitch.
+    const torch::Tensor again = models::log_mel(config, a).narrow(0, 3, 44);
+    CHECK(mean_abs(again, mel.narrow(0, 3, 44)) < 0.5);
+    const models::PitchTrack heard = models::estimate_pitch(config, a);
+    CHECK(((heard.f0 - pitch.f0).abs() / pitch.f0).narrow(0, 5, 40).max().item<double>() < 0.03);
+  }
   const torch::Tensor a = models::source_filter(config, mel, f0, voicing, 7);
-  CHECK(a.size(0) == (mel.size(0) - 1) * config.hop);
-  CHECK(torch::equal(a, models::source_filter(config, mel, f0, voicing, 7)));
-  // Frames away from the ends (where reflect padding differs): within 1 neper of the target (a third
-  // of the error of a signal 8 dB too quiet), and the same pitch.
-  const torch::Tensor again = models::log_mel(config, a).narrow(0, 3, 44);
-  CHECK(mean_abs(again, mel.narrow(0, 3, 44)) < 0.5);
-  const models::PitchTrack heard = models::estimate_pitch(config, a);
-  CHECK(((heard.f0 - pitch.f0).abs() / pitch.f0).narrow(0, 5, 40).max().item<double>() < 0.03);
+  CHECK_FALSE(torch::equal(a, models::source_filter(config, mel, f0, voicing, 7, 0)));
+  CHECK_THROWS_WITH(models::source_filter(config, mel, f0, voicing, 7, -1), Contains(">= 0"));
 
   const torch::Tensor g = models::griffin_lim(config, mel, 32, 7);
   CHECK(g.size(0) == a.size(0));
@@ -204,6 +211,14 @@ TEST_CASE("speech end to end on a folder of buzzes: train vocoder and tts then r
   CHECK(frames == 101);
   REQUIRE(test::run_jielong("speech resynth " + input + " -o " + (dir / "g.flac").string() + flags + " --waveform griffin-lim", &out) == 0);
   CHECK(media::read_audio(dir / "g.flac").seconds() == Approx(2.0).epsilon(0.05));
+  // The stages alone: the recording's own mel, and the codebook's mel through Griffin-Lim.
+  for (const std::string from : {"mel", "codebook"}) {
+    REQUIRE(test::run_jielong("speech resynth " + input + " -o " + (dir / (from + ".wav")).string() + flags + " --from-" + from, &out) == 0);
+    CHECK(media::read_audio(dir / (from + ".wav")).seconds() == Approx(2.0).epsilon(0.05));
+    CHECK(nlohmann::json::parse(media::probe_audio(dir / (from + ".wav")).metadata.at("comment")).at("from") == from);
+  }
+  CHECK(test::run_jielong("speech resynth " + input + " -o " + (dir / "both.wav").string() + flags + " --from-mel --from-codebook", &out) == 2);
+  CHECK_THAT(out, Contains("not both"));
   // A folder in, a folder out.
   REQUIRE(test::run_jielong("speech resynth " + (data / "holdout").string() + " -o " + (dir / "folder").string() + flags, &out) == 0);
   CHECK(fs::exists(dir / "folder" / "0.wav"));
