@@ -100,8 +100,7 @@ run speech units "$out/speech/festival.wav" -o "$out/speech/festival_units.txt"
 run speech resynth "$out/speech/festival.wav" -o "$out/speech/resynthesized.wav"
 run speech resynth "$out/speech/festival.wav" --waveform griffin-lim -o "$out/speech/resynthesized_griffin_lim.wav"
 # The same sentence from text by the shipped text-to-speech model (its units in the comment tag), and
-# Festival's recording continued for 3 s by the speech transformer's text-free half (tts learnt one
-# clip in ten without its text; a dedicated unit language model is not shipped yet).
+# Festival's recording continued for 3 s by the shipped unit language model.
 run speak --text "A small red circle is to the left of a large blue square." --seed 1 -o "$out/speech/spoken.wav"
 run speech continue "$out/speech/festival.wav" --seconds 3 --seed 1 -o "$out/speech/continued.wav"
 

@@ -7,6 +7,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
@@ -140,6 +141,15 @@ int run_shell(const std::string& command, std::string* output) {
   const int status = ::pclose(pipe);
   if (output) *output = text;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+bool festival_say(const std::string& text, const fs::path& wav) {
+  write_text_file(wav.string() + ".txt", text + "\n");
+  const std::string command = "text2wave -eval '(voice_cmu_us_slt_arctic_hts)' -F 16000 -o '" + wav.string() + "' '" +
+                              wav.string() + ".txt' 2>/dev/null";
+  const bool said = std::system(command.c_str()) == 0;
+  fs::remove(wav.string() + ".txt");
+  return said;
 }
 
 }  // namespace jl::test

@@ -60,4 +60,8 @@ int run_jielong(const std::string& args, std::string* output = nullptr);
 // Runs a shell command; its exit code, and what it wrote to stdout in `output`.
 int run_shell(const std::string& command, std::string* output = nullptr);
 
+// Festival's teacher voice (cmu_us_slt_arctic_hts, from scripts/install-deps.sh) saying `text` into
+// `wav`, 16 kHz mono; false when text2wave failed.
+bool festival_say(const std::string& text, const fs::path& wav);
+
 }  // namespace jl::test

@@ -67,7 +67,7 @@ struct ContinueParams {
   std::filesystem::path output;
   double seconds = 3;               // of speech after the prompt
   std::string units = "speech_units";
-  std::string model = "tts";        // tts (its text-free half) or a `jielong train unit-lm` model
+  std::string model = "unit_lm";    // a `jielong train unit-lm` model, or a tts one (its text-free half)
   std::string vocoder = "unit_vocoder";
   Waveform waveform = Waveform::SourceFilter;
   UnitSampling options;

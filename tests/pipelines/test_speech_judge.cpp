@@ -2,7 +2,6 @@
 // says (open vocabulary and the ShapeWorld caption grammar). Festival and pocketsphinx come from
 // scripts/install-deps.sh.
 #include <catch2/catch.hpp>
-#include <cstdlib>
 
 #include "core/error.h"
 #include "media_io/audio.h"
@@ -14,19 +13,6 @@
 using namespace jl;
 using Catch::Matchers::Contains;
 namespace fs = std::filesystem;
-
-namespace {
-
-// The teacher voice saying `text` into `wav` (16 kHz mono).
-void speak(const std::string& text, const fs::path& wav) {
-  test::write_text_file(wav.string() + ".txt", text + "\n");
-  const std::string command = "text2wave -eval '(voice_cmu_us_slt_arctic_hts)' -F 16000 -o '" + wav.string() + "' '" +
-                              wav.string() + ".txt' 2>/dev/null";
-  REQUIRE(std::system(command.c_str()) == 0);
-  fs::remove(wav.string() + ".txt");
-}
-
-}  // namespace
 
 TEST_CASE("word error rate: the fewest substitutions, deletions and insertions", "[speech]") {
   using speech::normalize_words;
@@ -46,7 +32,7 @@ TEST_CASE("word error rate: the fewest substitutions, deletions and insertions",
 TEST_CASE("the recognizer hears the teacher voice, open and with the caption grammar", "[speech]") {
   test::TempDir dir;
   const std::string caption = "a small red circle left of a blue square";
-  speak(caption, dir / "caption.wav");
+  REQUIRE(test::festival_say(caption, dir / "caption.wav"));
 
   speech::Recognizer open;
   const std::string heard = open.transcribe_file(dir / "caption.wav");
@@ -72,7 +58,7 @@ TEST_CASE("the recognizer hears the teacher voice, open and with the caption gra
 TEST_CASE("eval-speech scores a folder against sentences, with one-line errors", "[speech][cli]") {
   test::TempDir dir;
   fs::create_directories(dir / "audio");
-  speak("a large green star on a black background", dir / "audio" / "0.wav");
+  REQUIRE(test::festival_say("a large green star on a black background", dir / "audio" / "0.wav"));
   test::write_text_file(dir / "audio" / "1.wav", "not audio");
   test::write_text_file(dir / "texts.txt", "a large green star on a black background\na blue cross\nan orange diamond\n");
   std::string out;
