@@ -23,7 +23,7 @@ Command add_train_command(CLI::App& parent, const GlobalOptions& global) {
   for (const std::string& t : training::train_tasks()) tasks += (tasks.empty() ? "" : "|") + t;
 
   Command command;
-  command.app = parent.add_subcommand("train", "Train a built-in model on streamed ShapeWorld data (" + tasks + ")");
+  command.app = parent.add_subcommand("train", "Train a built-in model (" + tasks + ")");
   command.app->add_option("task", p.task, "What to train: " + tasks)->required();
   command.app->add_option("-o,--out", p.output, "Checkpoint to write (.safetensors), saved every few minutes")->required();
   command.app->add_option("--run-dir", p.run_dir, "Losses CSV and optimizer state (default: runs/<checkpoint name>)");
