@@ -3,7 +3,7 @@
 //   shaped band by band until its own mel energies are the target's, then a few Griffin-Lim
 //   iterations from its phases; the unit vocoder's output stage, since its network predicts pitch and
 //   voicing beside the mel.
-// - griffin_lim(): the classic baseline: per-bin magnitudes interpolated from the mel bands, phases
+// - griffin_lim(): the classic method: per-bin magnitudes interpolated from the mel bands, phases
 //   found by (fast) Griffin-Lim iterations from random ones.
 #pragma once
 

@@ -25,7 +25,8 @@ class UnitVocoderImpl;
 
 namespace jl::speech {
 
-// The vocoder's last stage: its own harmonic-plus-noise source, or Griffin-Lim on its mel (the baseline).
+// The vocoder's last stage: its own harmonic-plus-noise source (refined by a few Griffin-Lim iterations
+// from its phases), or Griffin-Lim alone on its mel.
 enum class Waveform { SourceFilter, GriffinLim };
 std::string waveform_name(Waveform waveform);  // "source-filter" or "griffin-lim"
 

@@ -24,8 +24,8 @@ void add_waveform_option(CLI::App& app, speech::Waveform& waveform) {
   std::map<std::string, speech::Waveform> names;
   for (const speech::Waveform w : {speech::Waveform::SourceFilter, speech::Waveform::GriffinLim}) names[speech::waveform_name(w)] = w;
   app.add_option("--waveform", waveform,
-                 "The vocoder's last stage: source-filter (its harmonic-plus-noise source) or griffin-lim (Griffin-Lim on its mel, "
-                 "the baseline)")
+                 "The vocoder's last stage: source-filter (its harmonic-plus-noise source, refined by Griffin-Lim from its phases) or "
+                 "griffin-lim (Griffin-Lim alone on its mel)")
       ->transform(CLI::CheckedTransformer(names))
       ->default_str(speech::waveform_name(waveform));
 }
