@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Frame interpolation, whole process against FFmpeg's minterpolate (mi_mode=mci) in the same run: the
 # first FRAMES frames of each evaluation video (scripts/fetch-eval-data.sh) cut losslessly to one clip,
-# then `jielong interpolate CLIP --factor 2 -o out.mp4` and `ffmpeg -i CLIP -vf minterpolate... out.mp4`
-# timed from start to finish (best of 2). The quality table comes from `jielong eval-interpolate`.
+# then `jielong interpolate CLIP --factor 2 --method M -o out.mp4` for each method M (classic, learned)
+# and `ffmpeg -i CLIP -vf minterpolate... out.mp4`, timed from start to finish (best of 2). The quality
+# table comes from `jielong eval-interpolate`.
 #   bench/bench_interpolate.sh [BUILD_DIR] [FRAMES]
 # JL_THREADS=N sets jielong's --threads (ffmpeg's filter runs on one thread whatever it is given).
 set -euo pipefail
@@ -29,13 +30,15 @@ best_of_2() {  # command...: prints the best wall time in seconds
   printf '%.2f' "$best"
 }
 
-printf '%-14s %7s %9s %13s %15s %7s\n' video frames size "jielong s" "minterpolate s" faster
+printf '%-14s %7s %9s %10s %10s %15s %15s %15s\n' video frames size "classic s" "learned s" "minterpolate s" "classic faster" "learned faster"
 for name in vtest.avi tree.avi Megamind.avi; do
   ffmpeg -nostdin -loglevel error -y -i "$videos/$name" -frames:v "$frames" -an -c:v ffv1 "$work/clip.mkv"
   rate=$(ffprobe -v error -select_streams v:0 -show_entries stream=r_frame_rate -of csv=p=0 "$work/clip.mkv")
   size=$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=s=x:p=0 "$work/clip.mkv")
   double="$(( ${rate%/*} * 2 ))/${rate#*/}"
-  ours=$(best_of_2 "$jielong" "${threads[@]}" -q --overwrite interpolate "$work/clip.mkv" --factor 2 -o "$work/ours.mp4")
+  classic=$(best_of_2 "$jielong" "${threads[@]}" -q --overwrite interpolate "$work/clip.mkv" --factor 2 --method classic -o "$work/ours.mp4")
+  learned=$(best_of_2 "$jielong" "${threads[@]}" -q --overwrite interpolate "$work/clip.mkv" --factor 2 --method learned -o "$work/ours.mp4")
   theirs=$(best_of_2 ffmpeg -nostdin -loglevel error -y -i "$work/clip.mkv" -vf "minterpolate=fps=$double:mi_mode=mci" "$work/theirs.mp4")
-  printf '%-14s %7s %9s %13s %15s %6.2fx\n' "$name" "$frames" "$size" "$ours" "$theirs" "$(echo "$theirs / $ours" | bc -l)"
+  printf '%-14s %7s %9s %10s %10s %15s %14.2fx %14.2fx\n' "$name" "$frames" "$size" "$classic" "$learned" "$theirs" \
+    "$(echo "$theirs / $classic" | bc -l)" "$(echo "$theirs / $learned" | bc -l)"
 done

@@ -11,6 +11,7 @@ void InterpolationNetConfig::validate() const {
   if (channels.empty() || channels.size() > 5) throw Error("interpolation net: channels needs 1 to 5 levels");
   for (int c : channels)
     if (c < 4 || c > 512) throw Error("interpolation net: every channel count must be in 4..512");
+  if (scale != 1 && scale != 2 && scale != 4) throw Error("interpolation net: scale must be 1, 2 or 4");
 }
 
 namespace {
@@ -44,7 +45,7 @@ torch::Tensor InterpolationNetImpl::forward(const torch::Tensor& x) {
     throw Error("interpolation net: expected [B, " + std::to_string(kInputs) + ", H, W] with H and W multiples of " +
                 std::to_string(m) + ", got " + c10::str(x.sizes()));
   std::vector<torch::Tensor> skips;
-  torch::Tensor h = x;
+  torch::Tensor h = config.scale > 1 ? torch::avg_pool2d(x, config.scale) : x;
   for (const auto& s : *down) {
     h = s->as<nn::Sequential>()->forward(h);
     skips.push_back(h);
@@ -56,7 +57,10 @@ torch::Tensor InterpolationNetImpl::forward(const torch::Tensor& x) {
     h = s->as<nn::Sequential>()->forward(torch::cat({h, skip}, 1));
     skips.pop_back();
   }
-  return head(h);
+  const torch::Tensor out = head(h);
+  if (config.scale == 1) return out;
+  return torch::nn::functional::interpolate(
+      out, torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{x.size(2), x.size(3)}).mode(torch::kBilinear).align_corners(false));
 }
 
 InterpolationNet load_interpolation_net(const std::filesystem::path& path) {

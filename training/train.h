@@ -58,6 +58,7 @@ struct TrainParams {
   std::string upscaler_data = "photo";
   int scale = 4;
   fs::path photos;              // default: the photos cache
+  fs::path videos;              // interpolator: its training videos (default: scripts/fetch-videos.sh's cache)
   fs::path speech_data;         // units, vocoder: the folder of scripts/fetch-speech-data.sh (default: its cache)
   std::string speech_units = "speech_units";  // vocoder, tts, unit-lm: the unit codebook (name or path)
   std::string vocoder = "unit_vocoder";       // tts: the vocoder its eval speaks through (name or path)

@@ -62,6 +62,7 @@ Command add_train_command(CLI::App& parent, const GlobalOptions& global) {
   command.app->add_option("--scale", p.scale, "upscaler: 2, 3, 4 or 8")->capture_default_str();
   command.app->add_option("--photos", p.photos,
                           "upscaler --data photo, interpolator: a folder of training photos (default: the photos cache)");
+  command.app->add_option("--videos", p.videos, "interpolator: a folder of training videos (default: the cache of scripts/fetch-videos.sh)");
   command.app->add_option("--speech-data", p.speech_data,
                           "units, vocoder: the speech data folder of scripts/fetch-speech-data.sh (default: its cache)");
   command.app->add_option("--units", p.speech_units, "vocoder, tts, unit-lm: the speech unit codebook (name or path)")->capture_default_str();

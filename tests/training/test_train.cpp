@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "media_io/image.h"
+#include "media_io/video.h"
 #include "models/checkpoint.h"
 #include "models/interpolation_net.h"
 #include "models/patch_tokenizer.h"
@@ -236,21 +237,41 @@ TEST_CASE("train text, ar, ar-draft and maskgit on tiny models", "[training]") {
   }
 }
 
-TEST_CASE("train interpolator on a tiny model and a folder of pictures", "[training]") {
+TEST_CASE("train interpolator on a tiny model, a folder of pictures and a folder of videos", "[training]") {
   TempDir dir;
   fs::create_directories(dir / "photos");
   for (int i = 0; i < 8; ++i)
     media::write_image(dir / "photos" / ("p" + std::to_string(i) + ".png"), {test::test_pattern(200, 200, i), {}});
+  // A pan across a pattern, 20 frames (the trainer keeps the last 3 for its evaluation), and a clip
+  // too short to learn from, which is passed over.
+  fs::create_directories(dir / "videos");
+  const cv::Mat pattern = test::test_pattern(240, 96, 3);
+  {
+    media::VideoWriter pan(dir / "videos" / "pan.mp4", 96, 96, {});
+    for (int i = 0; i < 20; ++i) pan.write(pattern(cv::Rect(4 * i, 0, 96, 96)).clone());
+    pan.close();
+    media::VideoWriter short_clip(dir / "videos" / "short.mp4", 96, 96, {});
+    for (int i = 0; i < 4; ++i) short_clip.write(pattern(cv::Rect(i, 0, 96, 96)).clone());
+    short_clip.close();
+  }
   training::TrainParams p = tiny("interpolator", dir, "interp");
   p.photos = dir / "photos";
+  p.videos = dir / "videos";
   p.model_config = {{"channels", {4, 8}}};
   const nlohmann::json eval = training::train(p);
+  CHECK(eval.contains("video_gain_over_classic"));
   CHECK(eval.contains("photo_gain_over_classic"));
   CHECK(eval.contains("world_judge_pass"));
-  CHECK(models::load_interpolation_net(p.output)->config.channels == std::vector<int>{4, 8});
-  p.photos = dir / "nowhere";
+  const auto net = models::load_interpolation_net(p.output);
+  CHECK(net->config.channels == std::vector<int>{4, 8});
+  CHECK(net->config.scale == 2);
+  CHECK_THAT(models::read_checkpoint_info(p.output).dataset, Contains("1 videos"));
   p.overwrite = true;
+  p.photos = dir / "nowhere";
   CHECK_THROWS_WITH(training::train(p), Contains("nowhere"));
+  p.photos = dir / "photos";
+  fs::remove(dir / "videos" / "pan.mp4");
+  CHECK_THROWS_WITH(training::train(p), Contains("videos") && Contains("fetch-videos.sh"));
 }
 
 TEST_CASE("train diffusion on a tiny model", "[training]") {
