@@ -3,7 +3,8 @@
 # first FRAMES frames of each evaluation video (scripts/fetch-eval-data.sh) cut losslessly to one clip,
 # then `jielong interpolate CLIP --factor 2 --method M -o out.mp4` for each method M (classic, learned)
 # and `ffmpeg -i CLIP -vf minterpolate... out.mp4`, timed from start to finish (best of 2). The quality
-# table comes from `jielong eval-interpolate`.
+# table comes from `jielong eval-interpolate`. The learned method is timed when an `interpolator`
+# checkpoint is found (`jielong info`), else its column reads "-".
 #   bench/bench_interpolate.sh [BUILD_DIR] [FRAMES]
 # JL_THREADS=N sets jielong's --threads (ffmpeg's filter runs on one thread whatever it is given).
 set -euo pipefail
@@ -30,6 +31,8 @@ best_of_2() {  # command...: prints the best wall time in seconds
   printf '%.2f' "$best"
 }
 
+learned_found=""
+"$jielong" info | grep -q '^  interpolator ' && learned_found=1
 printf '%-14s %7s %9s %10s %10s %15s %15s %15s\n' video frames size "classic s" "learned s" "minterpolate s" "classic faster" "learned faster"
 for name in vtest.avi tree.avi Megamind.avi; do
   ffmpeg -nostdin -loglevel error -y -i "$videos/$name" -frames:v "$frames" -an -c:v ffv1 "$work/clip.mkv"
@@ -37,8 +40,11 @@ for name in vtest.avi tree.avi Megamind.avi; do
   size=$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=s=x:p=0 "$work/clip.mkv")
   double="$(( ${rate%/*} * 2 ))/${rate#*/}"
   classic=$(best_of_2 "$jielong" "${threads[@]}" -q --overwrite interpolate "$work/clip.mkv" --factor 2 --method classic -o "$work/ours.mp4")
-  learned=$(best_of_2 "$jielong" "${threads[@]}" -q --overwrite interpolate "$work/clip.mkv" --factor 2 --method learned -o "$work/ours.mp4")
+  learned=-
+  [ -n "$learned_found" ] && learned=$(best_of_2 "$jielong" "${threads[@]}" -q --overwrite interpolate "$work/clip.mkv" --factor 2 --method learned -o "$work/ours.mp4")
   theirs=$(best_of_2 ffmpeg -nostdin -loglevel error -y -i "$work/clip.mkv" -vf "minterpolate=fps=$double:mi_mode=mci" "$work/theirs.mp4")
-  printf '%-14s %7s %9s %10s %10s %15s %14.2fx %14.2fx\n' "$name" "$frames" "$size" "$classic" "$learned" "$theirs" \
-    "$(echo "$theirs / $classic" | bc -l)" "$(echo "$theirs / $learned" | bc -l)"
+  learned_faster=-
+  [ -n "$learned_found" ] && learned_faster=$(printf '%.2fx' "$(echo "$theirs / $learned" | bc -l)")
+  printf '%-14s %7s %9s %10s %10s %15s %14.2fx %15s\n' "$name" "$frames" "$size" "$classic" "$learned" "$theirs" \
+    "$(echo "$theirs / $classic" | bc -l)" "$learned_faster"
 done

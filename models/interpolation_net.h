@@ -2,11 +2,10 @@
 // motion itself — the classic method's optical flow does (pipelines/interpolate/flow_interpolation.h) —
 // it corrects it: given both frames, both frames warped to the in-between time, the flows that warped
 // them, where each frame's samples are known not to exist in the other, and t, a small U-Net predicts
-// a correction of the two flows and a bias of the blend towards one frame (RIFE's flow refinement and
-// fusion mask, in spirit). It moves and weighs pixels, never paints them: a network that could also
-// add a colour residual learned nothing else, a denoiser of its training videos' codecs that cost
-// 0.2 dB on an animation it had not seen. Its last convolution starts at zero, so an untrained
-// network is the classic method exactly and training starts from the baseline it must beat.
+// a correction of the two flows, a bias of the blend towards one frame, and a colour residual
+// (RIFE's flow refinement, fusion mask and refinement, in spirit). Its last convolution starts at
+// zero, so an untrained network is the classic method exactly and training starts from the baseline
+// it must beat.
 #pragma once
 
 #include <torch/torch.h>
@@ -34,8 +33,8 @@ class InterpolationNetImpl : public torch::nn::Module {
   // pixels / 16 (2 each), A's and B's samples unseen in the other frame (1 each), t.
   static constexpr int kInputs = 19;
   // What it writes: corrections of the flows to A and to B (pixels), the blend's bias towards A
-  // (log weight).
-  static constexpr int kOutputs = 5;
+  // (log weight), a colour residual.
+  static constexpr int kOutputs = 8;
 
   explicit InterpolationNetImpl(const InterpolationNetConfig& config);
   // x: [B, kInputs, H, W], H and W multiples of config.multiple() -> [B, kOutputs, H, W] (computed at

@@ -13,12 +13,9 @@ cache="${JIELONG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jielong}/photos"
 version=3  # bump when the selection changes: an older cache is refetched
 if [[ "$(cat "$cache/.complete" 2>/dev/null)" == "$version" ]]; then echo "$cache"; exit 0; fi
 packages="plasma-workspace-wallpapers gnome-backgrounds mate-backgrounds lomiri-wallpapers-16.04 python3-skimage"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-( cd "$work" && apt-get download $packages >/dev/null 2>&1 ) || {
-  apt-get update -qq >/dev/null && ( cd "$work" && apt-get download $packages >/dev/null )
-}
-for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$work/root"; done
+# shellcheck source=scripts/unpack-debs.sh
+source "$(dirname "$0")/unpack-debs.sh"
+unpack_debs $packages
 rm -rf "$cache.partial"
 mkdir -p "$cache.partial"
 # KDE: one folder per wallpaper, pictures at several sizes (some are links): keep the largest file.

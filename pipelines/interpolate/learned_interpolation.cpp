@@ -98,7 +98,7 @@ torch::Tensor synthesize(models::InterpolationNetImpl& net, const InterpolationI
   // The classic blend's weights (blend_warped), tilted by the network's bias.
   const torch::Tensor wa = (1 - t) * (1 - kOcclusionTrust * b_unseen) * torch::exp(bias);
   const torch::Tensor wb = t * (1 - kOcclusionTrust * a_unseen) * torch::exp(-bias);
-  const torch::Tensor fused = (wa * from_a + wb * from_b) / (wa + wb).clamp_min(1e-6);
+  const torch::Tensor fused = (wa * from_a + wb * from_b) / (wa + wb).clamp_min(1e-6) + out.narrow(1, 5, 3);
   return fused.narrow(2, 0, h).narrow(3, 0, w);
 }
 

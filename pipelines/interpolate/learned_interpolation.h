@@ -1,6 +1,6 @@
 // `--method learned`: the classic method's estimate (flow_interpolation.h) refined by an
-// InterpolationNet (models/interpolation_net.h), which corrects both flows and biases the blend. The
-// same synthesis serves the pipeline and `jielong train interpolator`.
+// InterpolationNet (models/interpolation_net.h), which corrects both flows, biases the blend and adds
+// a colour residual. The same synthesis serves the pipeline and `jielong train interpolator`.
 #pragma once
 
 #include <torch/torch.h>
