@@ -127,8 +127,8 @@ Triplet world_triplet(std::mt19937_64& rng) {
 // the frame's own pixels, so the codec's blocks and noise reach the network as they are (resampling
 // blurs them, and a network trained on resampled crops alone painted a residual that cost 0.5 dB on
 // an unseen animation), one time in four shrunk by up to half (large frames move as far as small
-// ones), mirrored or reversed
-// at random, where A and B differ (a still camera's background teaches nothing).
+// ones), mirrored or reversed at random, where A and B differ (a still camera's background teaches
+// nothing).
 Triplet video_triplet(const std::vector<Clip>& clips, std::mt19937_64& rng) {
   for (int attempt = 0;; ++attempt) {
     const Clip& clip = clips[rng() % clips.size()];

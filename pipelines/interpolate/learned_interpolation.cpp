@@ -9,6 +9,11 @@ namespace F = torch::nn::functional;
 namespace {
 
 constexpr double kFlowScale = 16;  // flows reach the network in units of 16 pixels
+// The colour residual counts fully only where the two frames, warped to t, disagree by well over this
+// (0..1 units): where they agree the in-between is known, and a network's small residual there is
+// pure error — on Megamind, whose classic in-betweens are within a few levels, ungated residuals cost
+// 0.3 dB; this gate, applied to a network trained without it, gave back 0.23 of them.
+constexpr double kResidualGate = 0.03;
 
 torch::Tensor from_mat(const cv::Mat& m) {  // CV_32FC{1,2,3} -> [1, C, H, W]
   return torch::from_blob(const_cast<float*>(m.ptr<float>()), {1, m.rows, m.cols, m.channels()}, torch::kFloat32)
@@ -88,17 +93,17 @@ torch::Tensor synthesize(models::InterpolationNetImpl& net, const InterpolationI
   const torch::Tensor a = pad(x.a), b = pad(x.b), to_a = pad(x.to_a), to_b = pad(x.to_b);
   const torch::Tensor a_unseen = pad(x.a_unseen), b_unseen = pad(x.b_unseen);
   const torch::Tensor t = x.t.to(torch::kFloat32).view({-1, 1, 1, 1});
+  const torch::Tensor a_at_t = warp_tensor(a, to_a), b_at_t = warp_tensor(b, to_b);
   const torch::Tensor features =
-      torch::cat({a, b, warp_tensor(a, to_a), warp_tensor(b, to_b), to_a / kFlowScale, to_b / kFlowScale, a_unseen, b_unseen,
-                  t.expand({a.size(0), 1, a.size(2), a.size(3)})},
-                 1);
+      torch::cat({a, b, a_at_t, b_at_t, to_a / kFlowScale, to_b / kFlowScale, a_unseen, b_unseen, t.expand({a.size(0), 1, a.size(2), a.size(3)})}, 1);
   const torch::Tensor out = net.forward(features);
   const torch::Tensor from_a = warp_tensor(a, to_a + out.narrow(1, 0, 2)), from_b = warp_tensor(b, to_b + out.narrow(1, 2, 2));
   const torch::Tensor bias = out.narrow(1, 4, 1).clamp(-8, 8);
   // The classic blend's weights (blend_warped), tilted by the network's bias.
   const torch::Tensor wa = (1 - t) * (1 - kOcclusionTrust * b_unseen) * torch::exp(bias);
   const torch::Tensor wb = t * (1 - kOcclusionTrust * a_unseen) * torch::exp(-bias);
-  const torch::Tensor fused = (wa * from_a + wb * from_b) / (wa + wb).clamp_min(1e-6) + out.narrow(1, 5, 3);
+  const torch::Tensor gate = 1 - torch::exp(-(a_at_t - b_at_t).abs().amax(1, true) / kResidualGate);
+  const torch::Tensor fused = (wa * from_a + wb * from_b) / (wa + wb).clamp_min(1e-6) + gate * out.narrow(1, 5, 3);
   return fused.narrow(2, 0, h).narrow(3, 0, w);
 }
 

@@ -207,7 +207,11 @@ TEST_CASE("SIGTERM stops a long convert with exit 130 and leaves nothing behind"
     ::execl(JL_BINARY, "jielong", "convert", in.c_str(), "-o", out.c_str(), "-q", static_cast<char*>(nullptr));
     ::_exit(127);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // Signal once it is writing (its temporary output exists): a fixed delay raced the program's start
+  // when the suite ran tests side by side, and SIGTERM came before its handler.
+  auto entries = [&] { return std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()); };
+  for (int waited = 0; entries() < 2 && waited < 600; ++waited) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
   ::kill(pid, SIGTERM);
   int status = 0;
   ::waitpid(pid, &status, 0);
