@@ -10,6 +10,7 @@
 //          to two sprites cut from other photos crossing them on straight lines (up to 20 pixels):
 //          the covering and uncovering that optical flow gets wrong;
 //   ShapeWorld videos (one triplet in eight): flat shapes moving, growing and shrinking.
+// The kinds go by place in the batch, eight places round (a batch of 12: nine, two, one).
 // Each triplet goes through the classic method's flow study (frozen: DIS is not differentiable) and
 // the network learns to correct it. Loss: the mean squared error against the true frame, what PSNR
 // counts: real video's error is a little codec noise everywhere and large errors at the edges of what
