@@ -41,6 +41,7 @@ source "$(dirname "$0")/unpack-debs.sh"
 unpack_debs $packages
 rm -rf "$cache.partial"
 mkdir -p "$cache.partial"
+cinepak=()  # the slow encodes run side by side
 for v in "${videos[@]}"; do
   cp -L "$work/root/$v" "$cache.partial/"
   name=$(basename "${v%.*}")
@@ -48,8 +49,9 @@ for v in "${videos[@]}"; do
   encode -vf "scale='min(800,iw)':-2" -c:v mpeg4 -q:v 4 "$cache.partial/$name.mpeg4.avi"
   encode -vf "scale='min(800,iw)':-2" -c:v msmpeg4v3 -q:v 5 "$cache.partial/$name.msmpeg4v3.avi"
   encode -vf "scale=320:-2" -frames:v 90 -c:v cinepak "$cache.partial/$name.cinepak.avi" &
+  cinepak+=($!)
 done
-wait
+for pid in "${cinepak[@]}"; do wait "$pid"; done  # each: a failed encode stops the script (set -e)
 echo "$version" > "$cache.partial/.complete"
 rm -rf "$cache"
 mv "$cache.partial" "$cache"

@@ -38,10 +38,9 @@ TrainingVideos load_training_videos(std::filesystem::path folder) {
     if (shrink < 1)
       for (cv::Mat& f : frames) cv::resize(f, f, cv::Size(), shrink, shrink, cv::INTER_AREA);
     const size_t split = frames.size() - std::max<size_t>(3, frames.size() / 8);
-    const std::string name = file.filename().string();
-    videos.held_out.push_back({name, {frames.begin() + long(split), frames.end()}});
+    videos.held_out.push_back({{frames.begin() + long(split), frames.end()}});
     frames.resize(split);
-    videos.train.push_back({name, std::move(frames)});
+    videos.train.push_back({std::move(frames)});
   }
   if (videos.train.empty())
     throw Error(folder.string() + ": no training video of at least " + std::to_string(kMinFrames) +

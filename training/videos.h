@@ -5,13 +5,11 @@
 
 #include <filesystem>
 #include <opencv2/core/mat.hpp>
-#include <string>
 #include <vector>
 
 namespace jl::training {
 
 struct Clip {
-  std::string name;
   std::vector<cv::Mat> frames;  // CV_8UC3 RGB, longest side at most 800
 };
 

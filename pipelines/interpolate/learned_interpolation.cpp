@@ -12,7 +12,8 @@ constexpr double kFlowScale = 16;  // flows reach the network in units of 16 pix
 // The colour residual counts fully only where the two frames, warped to t, disagree by well over this
 // (0..1 units): where they agree the in-between is known, and a network's small residual there is
 // pure error — on Megamind, whose classic in-betweens are within a few levels, ungated residuals cost
-// 0.3 dB; this gate, applied to a network trained without it, gave back 0.23 of them.
+// 0.3 dB; this gate, applied to a network trained without it, gave back 0.23 of them, and 3,000 steps
+// trained with it left 0.2 (docs/benchmarks.md, "The learned method on real footage").
 constexpr double kResidualGate = 0.03;
 
 torch::Tensor from_mat(const cv::Mat& m) {  // CV_32FC{1,2,3} -> [1, C, H, W]
