@@ -63,17 +63,17 @@ struct Splat {
   explicit Splat(cv::Size size)
       : to_a(cv::Mat::zeros(size, CV_32FC2)), to_b(cv::Mat::zeros(size, CV_32FC2)), weight(cv::Mat::zeros(size, CV_32F)) {}
 
-  // Every pixel x of one frame moves by `flow` (to the other frame); at t it has travelled
-  // `travelled` of it. Its flows back to the source frame and on to the other are
-  // -travelled * flow and (1 - travelled) * flow; `from_a` says which of A and B the source is.
-  void add(const cv::Mat& flow, const cv::Mat& occluded, double travelled, bool from_a) {
-    const float s = float(travelled);
+  // Every pixel x of one frame moves by `flow` (to the other frame); at t it is displaced by
+  // `moved`. Its flows back to the source frame and on to the other are -moved and flow - moved;
+  // `from_a` says which of A and B the source is.
+  void add(const cv::Mat& flow, const cv::Mat& moved, const cv::Mat& occluded, bool from_a) {
     for (int y = 0; y < flow.rows; ++y) {
       const cv::Vec2f* f = flow.ptr<cv::Vec2f>(y);
+      const cv::Vec2f* m = moved.ptr<cv::Vec2f>(y);
       const float* o = occluded.ptr<float>(y);
       for (int x = 0; x < flow.cols; ++x) {
-        const float px = float(x) + s * f[x][0], py = float(y) + s * f[x][1];
-        const cv::Vec2f to_source = -s * f[x], to_other = (1 - s) * f[x];
+        const float px = float(x) + m[x][0], py = float(y) + m[x][1];
+        const cv::Vec2f to_source = -m[x], to_other = f[x] - m[x];
         const cv::Vec2f& va = from_a ? to_source : to_other;
         const cv::Vec2f& vb = from_a ? to_other : to_source;
         const float w = o[x] > 0.5f ? kOccludedWeight : 1.0f;
@@ -129,18 +129,15 @@ cv::Mat endpoint(const PairFlows& pair, double t) {  // exactly A or B, as given
   return out;
 }
 
-class ClassicPair : public FramePair {
+class ClassicPair : public FlowPair {
  public:
-  explicit ClassicPair(PairFlows flows) : flows_(std::move(flows)) {}
+  using FlowPair::FlowPair;
   cv::Mat at(double t) const override {
     if (t <= 0 || t >= 1) return endpoint(flows_, t);
     cv::Mat out;
     blend_warped(warp_to(flows_, flows_at(flows_, t)), t).convertTo(out, CV_8UC3, 255.0);
     return out;
   }
-
- private:
-  PairFlows flows_;
 };
 
 class ClassicInterpolator : public FrameInterpolator {
@@ -166,10 +163,36 @@ PairFlows estimate_pair_flows(const cv::Mat& a_rgb8, const cv::Mat& b_rgb8) {
   return p;
 }
 
+cv::Mat displacement_at(const cv::Mat& flow, const cv::Mat& flow_back, double gap, double travelled) {
+  const float s = float(travelled);
+  if (flow_back.empty()) return flow * s;
+  // x(s) = v s + c s^2 with x(1) = flow and x(-gap) = flow_back: c = (flow_back + gap flow) / (gap (1 + gap)),
+  // so x(s) = flow s + c (s^2 - s).
+  const float r = float(gap), k = (s * s - s) / (r * (1 + r));
+  cv::Mat out(flow.size(), CV_32FC2);
+  for (int y = 0; y < flow.rows; ++y) {
+    const cv::Vec2f *f = flow.ptr<cv::Vec2f>(y), *b = flow_back.ptr<cv::Vec2f>(y);
+    cv::Vec2f* o = out.ptr<cv::Vec2f>(y);
+    for (int x = 0; x < flow.cols; ++x) o[x] = s * f[x] + k * (b[x] + r * f[x]);
+  }
+  return out;
+}
+
+void FlowPair::set_neighbours(const FramePair* before, const FramePair* after, double before_gap, double after_gap) {
+  // The pair (P, A) holds A -> P as its flow_ba, the pair (B, N) holds B -> N as its flow_ab: each
+  // flow of a video is found once.
+  const auto* b = dynamic_cast<const FlowPair*>(before);
+  const auto* n = dynamic_cast<const FlowPair*>(after);
+  flows_.flow_a_before = b ? b->flows().flow_ba : cv::Mat();
+  flows_.flow_b_after = n ? n->flows().flow_ab : cv::Mat();
+  flows_.before_gap = before_gap;
+  flows_.after_gap = after_gap;
+}
+
 FlowsAt flows_at(const PairFlows& pair, double t) {
   Splat splat(pair.flow_ab.size());
-  splat.add(pair.flow_ab, pair.occluded_a, t, /*from_a=*/true);
-  splat.add(pair.flow_ba, pair.occluded_b, 1 - t, /*from_a=*/false);
+  splat.add(pair.flow_ab, displacement_at(pair.flow_ab, pair.flow_a_before, pair.before_gap, t), pair.occluded_a, /*from_a=*/true);
+  splat.add(pair.flow_ba, displacement_at(pair.flow_ba, pair.flow_b_after, pair.after_gap, 1 - t), pair.occluded_b, /*from_a=*/false);
   return resolve(splat);
 }
 

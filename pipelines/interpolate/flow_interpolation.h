@@ -4,7 +4,10 @@
 //     does not return home is not visible in B (and the same for B);
 //  3. the flows from the in-between frame at t back to A and to B, by splatting each frame's pixels
 //     forward to where they are at t (a pixel visible in both frames outweighs one that is not, so a
-//     moving object's flow wins over the background it covers); holes are filled from around them;
+//     moving object's flow wins over the background it covers); holes are filled from around them.
+//     A pixel's path is a straight line from A to B, or, in a video whose frames before A and after B
+//     are known, a parabola through them (motion that speeds up or slows down: animation eases in
+//     and out; measured: Megamind +1.3 dB, vtest and tree +-0.05);
 //  4. both frames warped backward to t, and blended with weights (1 - t, t), leaning towards the frame
 //     that alone sees a sample where the other's is known not to exist.
 #pragma once
@@ -21,8 +24,28 @@ struct PairFlows {
   cv::Mat a, b;                      // CV_32FC3, 0..1
   cv::Mat flow_ab, flow_ba;          // CV_32FC2: A(x) ~ B(x + flow_ab(x)), and the other way
   cv::Mat occluded_a, occluded_b;    // CV_32F, 1 where the pixel is not seen in the other frame
+  // From the neighbouring pairs of a video, when known (empty otherwise): A -> the frame before A and
+  // B -> the frame after B, those frames' distances in time from A and from B in units of A to B.
+  cv::Mat flow_a_before, flow_b_after;
+  double before_gap = 1, after_gap = 1;
 };
 PairFlows estimate_pair_flows(const cv::Mat& a_rgb8, const cv::Mat& b_rgb8);
+
+// Where each pixel of a frame is at `travelled` (0..1) of its way to the other frame, given its flow
+// there and, optionally, its flow to the frame `gap` intervals on the other side (a parabola through
+// the three; a straight line without it). CV_32FC2 displacements.
+cv::Mat displacement_at(const cv::Mat& flow, const cv::Mat& flow_back, double gap, double travelled);
+
+// A pair studied by optical flow (the classic and learned methods): the study, and its neighbours'.
+class FlowPair : public FramePair {
+ public:
+  explicit FlowPair(PairFlows flows) : flows_(std::move(flows)) {}
+  void set_neighbours(const FramePair* before, const FramePair* after, double before_gap, double after_gap) override;
+  const PairFlows& flows() const { return flows_; }
+
+ protected:
+  PairFlows flows_;
+};
 
 // Step 3: from the frame at t, where each pixel comes from in A and in B (CV_32FC2 each).
 struct FlowsAt {

@@ -22,6 +22,11 @@ class FramePair {
   virtual ~FramePair() = default;
   // The frame at time t (0: A, 1: B), CV_8UC3 like the inputs.
   virtual cv::Mat at(double t) const = 0;
+  // In a video, the pairs either side, (P, A) and (B, N), made by the same interpolator (nullptr where
+  // there is none, or across a scene cut), and the P-A and B-N intervals in units of A-B: a method
+  // may follow motion through them. Set before at().
+  virtual void set_neighbours(const FramePair* /*before*/, const FramePair* /*after*/, double /*before_gap*/,
+                              double /*after_gap*/) {}
 };
 
 class FrameInterpolator {

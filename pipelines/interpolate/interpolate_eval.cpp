@@ -38,20 +38,26 @@ void finish(InterpolationScore& score) {
   }
 }
 
-// Every odd frame drawn from its even neighbours; `drawn` gets the redrawn video (even frames as they
-// are, odd ones drawn) when given.
+// Every odd frame drawn from its even neighbours, as a video of the even frames would be (each pair
+// linked to the pairs either side); `drawn` gets the redrawn video (even frames as they are, odd ones
+// drawn) when given.
 InterpolationScore redraw_odd_frames(const std::vector<cv::Mat>& frames, const FrameInterpolator& interpolator,
                                      std::vector<cv::Mat>* drawn = nullptr) {
   if (frames.size() < 3) throw Error("frame interpolation scoring needs at least 3 frames, got " + std::to_string(frames.size()));
   InterpolationScore score;
   const auto start = Clock::now();
+  std::unique_ptr<FramePair> before, current = interpolator.pair(frames[0], frames[2]), after;
   for (size_t i = 0; i + 2 < frames.size(); i += 2) {
-    const cv::Mat between = interpolator.pair(frames[i], frames[i + 2])->at(0.5);
+    after = i + 4 < frames.size() ? interpolator.pair(frames[i + 2], frames[i + 4]) : nullptr;
+    current->set_neighbours(before.get(), after.get(), 1, 1);
+    const cv::Mat between = current->at(0.5);
     add(score, between, frames[i + 1]);
     if (drawn) {
       drawn->push_back(frames[i]);
       drawn->push_back(between);
     }
+    before = std::move(current);
+    current = std::move(after);
   }
   if (drawn) drawn->push_back(frames[(frames.size() - 1) / 2 * 2]);
   score.seconds = std::chrono::duration<double>(Clock::now() - start).count();

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <deque>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -129,51 +130,81 @@ InterpolateResult interpolate(const InterpolateParams& p, models::ModelStore& st
     callbacks.throw_if_cancelled();
   };
 
+  // The source frames kept (duplicates skipped) go through a window of up to four, P A B N: the
+  // output frames between A and B are drawn once N has arrived (or the video has ended), so that the
+  // pair (A, B) can follow motion through the pairs (P, A) and (B, N). Each pair is studied once, when
+  // first needed, and serves as the middle pair and as a neighbour.
+  struct Source {
+    cv::Mat frame;
+    double time = 0;
+    bool cut_before = false;                 // a scene cut between the previous kept frame and this one
+    std::unique_ptr<FramePair> pair_to_next;  // studied on demand
+  };
+  std::deque<Source> window;
+  auto pair_from = [&](size_t i) -> FramePair* {  // the pair (window[i], window[i + 1])
+    Source& s = window[i];
+    if (!s.pair_to_next) s.pair_to_next = interpolator->pair(s.frame, window[i + 1].frame);
+    return s.pair_to_next.get();
+  };
   // Output frame k is shown at origin + k / fps; every one before `until` is drawn from the pair
-  // (held at held_time) -> (next at `until`), or is `held` itself across a cut or after the last frame.
-  cv::Mat held, frame;
-  double held_time = 0, origin = 0, time = 0, last_time = 0;
+  // window[a] -> window[a + 1], or is window[a] itself across a cut or after the last frame.
+  double origin = 0, last_time = 0;
   int64_t k = 0;
   auto output_time = [&] { return origin + double(k) / result.output_fps; };
-  auto emit_until = [&](double until, const cv::Mat* next, bool cut) {
-    std::unique_ptr<FramePair> pair;
+  auto emit_until = [&](size_t a, double until) {
+    const Source& held = window[a];
+    const bool has_next = a + 1 < window.size();
+    FramePair* pair = nullptr;
     for (; output_time() < until - kAtSourceFrame / result.output_fps; ++k) {
-      const double s = next && until > held_time ? (output_time() - held_time) / (until - held_time) : 0;
-      if (s < kAtSourceFrame || cut || !next) {
-        emit(held);
+      const double s = has_next && until > held.time ? (output_time() - held.time) / (until - held.time) : 0;
+      if (s < kAtSourceFrame || !has_next || window[a + 1].cut_before) {
+        emit(held.frame);
         continue;
       }
-      if (!pair) pair = interpolator->pair(held, *next);
+      if (!pair) {
+        pair = pair_from(a);
+        const double span = window[a + 1].time - held.time;
+        const bool before = a > 0 && !held.cut_before, after = a + 2 < window.size() && !window[a + 2].cut_before;
+        pair->set_neighbours(before ? pair_from(a - 1) : nullptr, after ? pair_from(a + 1) : nullptr,
+                             before ? (held.time - window[a - 1].time) / span : 1,
+                             after ? (window[a + 2].time - window[a + 1].time) / span : 1);
+      }
       emit(pair->at(s));
       ++result.synthesized;
     }
   };
   int duplicates_in_a_row = 0;
+  cv::Mat frame;
+  double time = 0;
   while (reader.read(frame, &time)) {
     ++result.input_frames;
     last_time = time;
     if (result.input_frames == 1) {
-      held = frame.clone();
-      held_time = origin = time;
+      origin = time;
+      window.push_back({frame.clone(), time, false, nullptr});
       continue;
     }
-    if (frame.size() != held.size()) throw Error(p.input.string() + ": the frame size changes mid-video; convert it first");
-    if (is_duplicate(held, frame) && duplicates_in_a_row < p.max_duplicates) {
+    const cv::Mat& previous = window.back().frame;
+    if (frame.size() != previous.size()) throw Error(p.input.string() + ": the frame size changes mid-video; convert it first");
+    if (is_duplicate(previous, frame) && duplicates_in_a_row < p.max_duplicates) {
       ++duplicates_in_a_row;
       ++result.duplicates_skipped;
       continue;
     }
     duplicates_in_a_row = 0;
-    const bool cut = thumbnail_correlation(held, frame) < p.cut_correlation;
+    const bool cut = thumbnail_correlation(previous, frame) < p.cut_correlation;
     result.scene_cuts += cut;
-    emit_until(time, &frame, cut);
-    held = frame.clone();
-    held_time = time;
+    window.push_back({frame.clone(), time, cut, nullptr});
+    if (window.size() < 3) continue;
+    emit_until(window.size() - 3, window[window.size() - 2].time);  // A -> B, with N known
+    if (window.size() == 4) window.pop_front();
   }
   if (result.input_frames < 2)
     throw Error(p.input.string() + (result.input_frames ? ": a single frame: nothing to interpolate between" : ": no video frames"));
-  // The last frame is shown for one source frame interval (so N frames at r fps keep their N / r seconds).
-  emit_until(last_time + 1 / source_fps, nullptr, false);
+  // The last pair, then the last frame, shown for one source frame interval (so N frames at r fps keep
+  // their N / r seconds).
+  if (window.size() >= 2) emit_until(window.size() - 2, window.back().time);
+  emit_until(window.size() - 1, last_time + 1 / source_fps);
   writer->close();
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return result;

@@ -22,9 +22,9 @@ torch::Tensor from_mat(const cv::Mat& m) {  // CV_32FC{1,2,3} -> [1, C, H, W]
       .clone();
 }
 
-class LearnedPair : public FramePair {
+class LearnedPair : public FlowPair {
  public:
-  LearnedPair(std::shared_ptr<models::InterpolationNetImpl> net, PairFlows flows) : net_(std::move(net)), flows_(std::move(flows)) {}
+  LearnedPair(std::shared_ptr<models::InterpolationNetImpl> net, PairFlows flows) : FlowPair(std::move(flows)), net_(std::move(net)) {}
   cv::Mat at(double t) const override {
     if (t <= 0 || t >= 1) {
       cv::Mat out;
@@ -38,7 +38,6 @@ class LearnedPair : public FramePair {
 
  private:
   std::shared_ptr<models::InterpolationNetImpl> net_;
-  PairFlows flows_;
 };
 
 class LearnedInterpolator : public FrameInterpolator {
