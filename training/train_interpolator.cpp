@@ -39,10 +39,16 @@ namespace {
 
 constexpr int kSide = 128;  // training frames are kSide x kSide
 
+// A, the frame at t, B, and, where known, the frames one A-B interval before A and after B (empty
+// otherwise: at the ends of a clip, and one time in eight on purpose, as for two pictures or a video's
+// first and last pairs).
 struct Triplet {
   cv::Mat a, middle, b;  // CV_8UC3
   double t = 0.5;
+  cv::Mat before, after;
 };
+
+bool one_in(int n, std::mt19937_64& rng) { return rng() % uint64_t(n) == 0; }
 
 double uniform(std::mt19937_64& rng, double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(rng); }
 
@@ -111,6 +117,8 @@ Triplet photo_triplet(const std::vector<cv::Mat>& photos, std::mt19937_64& rng) 
   t.a = photo_frame(canvas, camera, sprites, 0);
   t.middle = photo_frame(canvas, camera, sprites, t.t);
   t.b = photo_frame(canvas, camera, sprites, 1);
+  if (!one_in(8, rng)) t.before = photo_frame(canvas, camera, sprites, -1);
+  if (!one_in(8, rng)) t.after = photo_frame(canvas, camera, sprites, 2);
   return t;
 }
 
@@ -119,12 +127,17 @@ Triplet world_triplet(std::mt19937_64& rng) {
   world::SampleOptions options;
   options.video = true;
   const world::SceneSpec spec = world::sample_spec(world_rng, options);
-  const std::vector<cv::Mat> frames = world::render_video(world::layout_video(spec, 9, world_rng), kSide);
-  const int k = 1 + int(rng() % 4), first = int(rng() % uint64_t(9 - 2 * k));
-  return {frames[size_t(first)], frames[size_t(first + k)], frames[size_t(first + 2 * k)], 0.5};
+  constexpr int kFrames = 17;
+  const std::vector<cv::Mat> frames = world::render_video(world::layout_video(spec, kFrames, world_rng), kSide);
+  const int k = 1 + int(rng() % 4), first = int(rng() % uint64_t(kFrames - 2 * k));
+  Triplet t{frames[size_t(first)], frames[size_t(first + k)], frames[size_t(first + 2 * k)], 0.5, {}, {}};
+  if (first - 2 * k >= 0 && !one_in(8, rng)) t.before = frames[size_t(first - 2 * k)];
+  if (first + 4 * k < kFrames && !one_in(8, rng)) t.after = frames[size_t(first + 4 * k)];
+  return t;
 }
 
-// Three frames k apart (k = 1, or 2 for faster motion) from a clip, the same square of each: mostly at
+// Three frames k apart (k = 1, or 2 for faster motion) from a clip, with the frames 2k before and
+// after them where the clip has them, the same square of each: mostly at
 // the frame's own pixels, so the codec's blocks and noise reach the network as they are (resampling
 // blurs them, and a network trained on resampled crops alone painted a residual that cost 0.5 dB on
 // an unseen animation), one time in four shrunk by up to half (large frames move as far as small
@@ -146,14 +159,21 @@ Triplet video_triplet(const std::vector<Clip>& clips, std::mt19937_64& rng) {
       if (mirror) cv::flip(out, out, 1);
       return out;
     };
-    Triplet t{cut(first), cut(first + k), cut(first + 2 * k), 0.5};
-    if (reverse) std::swap(t.a, t.b);
+    const int frames = int(clip.frames.size());
+    Triplet t{cut(first), cut(first + k), cut(first + 2 * k), 0.5, {}, {}};
+    if (first - 2 * k >= 0 && !one_in(8, rng)) t.before = cut(first - 2 * k);
+    if (first + 4 * k < frames && !one_in(8, rng)) t.after = cut(first + 4 * k);
+    if (reverse) {
+      std::swap(t.a, t.b);
+      std::swap(t.before, t.after);
+    }
     if (attempt < 8 && cv::norm(t.a, t.b, cv::NORM_L1) < 2.0 * kSide * kSide * 3) continue;  // under 2 levels a pixel
     return t;
   }
 }
 
-// The classic study of a batch of triplets, its in-betweens, and the true ones.
+// The classic study of a batch of triplets (with their neighbours, as in a video), its in-betweens,
+// and the true ones.
 struct Batch {
   InterpolationInputs inputs;
   torch::Tensor classic, target;
@@ -163,7 +183,8 @@ Batch study(const std::vector<Triplet>& triplets) {
   std::vector<InterpolationInputs> inputs;
   std::vector<torch::Tensor> classic, target;
   for (const Triplet& t : triplets) {
-    const PairFlows pair = estimate_pair_flows(t.a, t.b);
+    PairFlows pair = estimate_pair_flows(t.a, t.b);
+    add_neighbours(pair, t.before, t.after);
     const FlowsAt flows = flows_at(pair, t.t);
     const WarpedAt warped = warp_to(pair, flows);
     inputs.push_back(interpolation_inputs(pair, flows, warped, t.t));

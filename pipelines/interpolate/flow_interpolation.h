@@ -6,8 +6,9 @@
 //     forward to where they are at t (a pixel visible in both frames outweighs one that is not, so a
 //     moving object's flow wins over the background it covers); holes are filled from around them.
 //     A pixel's path is a straight line from A to B, or, in a video whose frames before A and after B
-//     are known, a parabola through them (motion that speeds up or slows down: animation eases in
-//     and out; measured: Megamind +1.3 dB, vtest and tree +-0.05);
+//     are known, a parabola through them where the frame has texture to measure it (motion that
+//     speeds up or slows down: animation eases in and out; measured: Megamind +1.3 dB, vtest and
+//     tree +-0.05);
 //  4. both frames warped backward to t, and blended with weights (1 - t, t), leaning towards the frame
 //     that alone sees a sample where the other's is known not to exist.
 #pragma once
@@ -24,17 +25,30 @@ struct PairFlows {
   cv::Mat a, b;                      // CV_32FC3, 0..1
   cv::Mat flow_ab, flow_ba;          // CV_32FC2: A(x) ~ B(x + flow_ab(x)), and the other way
   cv::Mat occluded_a, occluded_b;    // CV_32F, 1 where the pixel is not seen in the other frame
-  // From the neighbouring pairs of a video, when known (empty otherwise): A -> the frame before A and
-  // B -> the frame after B, those frames' distances in time from A and from B in units of A to B.
+  // From the neighbouring pairs of a video, when known (empty otherwise): the frame before A and the
+  // frame after B (CV_32FC3), A -> the one before and B -> the one after, and their distances in time
+  // from A and from B in units of A to B.
+  cv::Mat before, after;
   cv::Mat flow_a_before, flow_b_after;
   double before_gap = 1, after_gap = 1;
+  // From those (follow_neighbours): half the acceleration of A's and of B's pixels, empty where the
+  // neighbour is not known (a straight path).
+  cv::Mat acceleration_a, acceleration_b;
 };
 PairFlows estimate_pair_flows(const cv::Mat& a_rgb8, const cv::Mat& b_rgb8);
+// The neighbours' part of a study found directly (the trainer's way; a video takes them from the
+// neighbouring pairs, FlowPair::set_neighbours). Either frame may be empty: none on that side.
+void add_neighbours(PairFlows& pair, const cv::Mat& before_rgb8, const cv::Mat& after_rgb8);
+// Sets the accelerations from the neighbours' flows and gaps (both ways of adding neighbours call it).
+void follow_neighbours(PairFlows& pair);
 
-// Where each pixel of a frame is at `travelled` (0..1) of its way to the other frame, given its flow
-// there and, optionally, its flow to the frame `gap` intervals on the other side (a parabola through
-// the three; a straight line without it). CV_32FC2 displacements.
-cv::Mat displacement_at(const cv::Mat& flow, const cv::Mat& flow_back, double gap, double travelled);
+// Half the acceleration c of each pixel of `frame` (CV_32FC3) on the parabola x(s) = v s + c s^2
+// through its flow to the other frame (s = 1) and its flow to a frame `gap` intervals on the far side
+// (s = -gap), trusted only where the frame has texture; empty without the latter.
+cv::Mat half_acceleration(const cv::Mat& frame, const cv::Mat& flow, const cv::Mat& flow_back, double gap);
+// Where each pixel of a frame is at `travelled` (0..1) of its way to the other frame: on the parabola
+// with that half acceleration, or on a straight line where it is empty. CV_32FC2 displacements.
+cv::Mat displacement_at(const cv::Mat& flow, const cv::Mat& half_acc, double travelled);
 
 // A pair studied by optical flow (the classic and learned methods): the study, and its neighbours'.
 class FlowPair : public FramePair {
@@ -60,6 +74,9 @@ cv::Mat backward_warp(const cv::Mat& image, const cv::Mat& flow);
 struct WarpedAt {
   cv::Mat from_a, from_b;          // CV_32FC3
   cv::Mat a_unseen, b_unseen;      // CV_32F: the sample of A (of B) is not seen in B (in A)
+  // The frames before A and after B, when known, warped to t along A's and B's flows (CV_32FC3, or
+  // empty): the learned method reads them (the classic one does not).
+  cv::Mat from_before, from_after;
 };
 WarpedAt warp_to(const PairFlows& pair, const FlowsAt& flows);
 

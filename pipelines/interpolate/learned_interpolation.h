@@ -1,6 +1,6 @@
 // `--method learned`: the classic method's estimate (flow_interpolation.h) refined by an
-// InterpolationNet (models/interpolation_net.h), which corrects both flows, biases the blend and adds
-// a colour residual. The same synthesis serves the pipeline and `jielong train interpolator`.
+// InterpolationNet (models/interpolation_net.h), which corrects both flows, biases the blend, mixes in
+// the frames before A and after B where a video has them, and adds a colour residual. The same synthesis serves the pipeline and `jielong train interpolator`.
 #pragma once
 
 #include <torch/torch.h>
@@ -18,6 +18,10 @@ struct InterpolationInputs {
   torch::Tensor a, b;                // [N, 3]: the two frames, 0..1
   torch::Tensor to_a, to_b;          // [N, 2]: from the in-between to each frame, pixels (x, y)
   torch::Tensor a_unseen, b_unseen;  // [N, 1]: warped to t
+  // [N, 3]: the frames before A and after B warped to t (WarpedAt::from_before, from_after), and [N]:
+  // 1 where that frame is known (0: the tensor is A's or B's own warp, and counts for nothing).
+  torch::Tensor before_at_t, after_at_t;
+  torch::Tensor has_before, has_after;
   torch::Tensor t;                   // [N]
 };
 InterpolationInputs interpolation_inputs(const PairFlows& pair, const FlowsAt& flows, const WarpedAt& warped, double t);

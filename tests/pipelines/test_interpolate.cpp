@@ -240,11 +240,18 @@ TEST_CASE("learned interpolation: an untrained network is the classic method, an
   config.channels = {8, 16};
   const auto untrained = learned_interpolator(std::make_shared<models::InterpolationNetImpl>(config));
   const auto classic = classic_interpolator();
-  for (double t : {0.0, 0.3, 0.5, 1.0}) {
-    INFO("t = " << t);
-    // (OpenCV's remap interpolates with 5-bit fixed-point weights, grid_sample in float: 2/255 apart at most)
-    CHECK(cv::norm(untrained->pair(a, b)->at(t), classic->pair(a, b)->at(t), cv::NORM_INF) <= 2);
-  }
+  const cv::Mat before = square_over(background, 24), after = square_over(background, 50);
+  for (bool neighbours : {false, true})
+    for (double t : {0.0, 0.3, 0.5, 1.0}) {
+      INFO("t = " << t << (neighbours ? ", with the frames before and after" : ""));
+      std::vector<std::unique_ptr<FramePair>> pairs;
+      for (const auto* method : {untrained.get(), classic.get()}) {
+        pairs.push_back(method->pair(a, b));
+        if (neighbours) pairs.back()->set_neighbours(method->pair(before, a).get(), method->pair(b, after).get(), 1, 1);
+      }
+      // (OpenCV's remap interpolates with 5-bit fixed-point weights, grid_sample in float: 2/255 apart at most)
+      CHECK(cv::norm(pairs[0]->at(t), pairs[1]->at(t), cv::NORM_INF) <= 2);
+    }
   // The store finds the checkpoint named "interpolator" (here one in --models-dir, which comes before
   // the shipped folder).
   test::TempDir dir;

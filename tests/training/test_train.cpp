@@ -264,7 +264,7 @@ TEST_CASE("train interpolator on a tiny model, a folder of pictures and a folder
   CHECK(eval.contains("world_judge_pass"));
   const auto net = models::load_interpolation_net(p.output);
   CHECK(net->config.channels == std::vector<int>{4, 8});
-  CHECK(net->config.scale == 2);
+  CHECK(net->config.scale == 1);
   CHECK_THAT(models::read_checkpoint_info(p.output).dataset, Contains("1 videos"));
   p.overwrite = true;
   p.photos = dir / "nowhere";
