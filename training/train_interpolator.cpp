@@ -186,7 +186,7 @@ Batch study(const std::vector<Triplet>& triplets) {
     PairFlows pair = estimate_pair_flows(t.a, t.b);
     add_neighbours(pair, t.before, t.after);
     const FlowsAt flows = flows_at(pair, t.t);
-    const WarpedAt warped = warp_to(pair, flows);
+    const WarpedAt warped = warp_with_neighbours_to(pair, flows);
     inputs.push_back(interpolation_inputs(pair, flows, warped, t.t));
     const cv::Mat blended = blend_warped(warped, t.t);
     classic.push_back(torch::from_blob(const_cast<float*>(blended.ptr<float>()), {1, kSide, kSide, 3}).permute({0, 3, 1, 2}).clone());

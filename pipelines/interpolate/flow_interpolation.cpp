@@ -241,14 +241,20 @@ cv::Mat backward_warp(const cv::Mat& image, const cv::Mat& flow) {
 }
 
 WarpedAt warp_to(const PairFlows& pair, const FlowsAt& flows) {
+  return {backward_warp(pair.a, flows.to_a), backward_warp(pair.b, flows.to_b), backward_warp(pair.occluded_a, flows.to_a),
+          backward_warp(pair.occluded_b, flows.to_b), cv::Mat(), cv::Mat()};
+}
+
+WarpedAt warp_with_neighbours_to(const PairFlows& pair, const FlowsAt& flows) {
   // A sample at t comes from A at x + to_a(x), which came from the frame before at that point plus
   // its flow there.
   auto beyond = [](const cv::Mat& frame, const cv::Mat& to_near, const cv::Mat& near_to_far) {
     return frame.empty() ? cv::Mat() : backward_warp(frame, to_near + backward_warp(near_to_far, to_near));
   };
-  return {backward_warp(pair.a, flows.to_a),       backward_warp(pair.b, flows.to_b),
-          backward_warp(pair.occluded_a, flows.to_a), backward_warp(pair.occluded_b, flows.to_b),
-          beyond(pair.before, flows.to_a, pair.flow_a_before), beyond(pair.after, flows.to_b, pair.flow_b_after)};
+  WarpedAt warped = warp_to(pair, flows);
+  warped.from_before = beyond(pair.before, flows.to_a, pair.flow_a_before);
+  warped.from_after = beyond(pair.after, flows.to_b, pair.flow_b_after);
+  return warped;
 }
 
 cv::Mat blend_warped(const WarpedAt& w, double t) {

@@ -74,11 +74,12 @@ cv::Mat backward_warp(const cv::Mat& image, const cv::Mat& flow);
 struct WarpedAt {
   cv::Mat from_a, from_b;          // CV_32FC3
   cv::Mat a_unseen, b_unseen;      // CV_32F: the sample of A (of B) is not seen in B (in A)
-  // The frames before A and after B, when known, warped to t along A's and B's flows (CV_32FC3, or
-  // empty): the learned method reads them (the classic one does not).
+  // The frames before A and after B, when known, warped to t along A's and B's paths (CV_32FC3, or
+  // empty; only from warp_with_neighbours_to): the learned method reads them, the classic one does not.
   cv::Mat from_before, from_after;
 };
 WarpedAt warp_to(const PairFlows& pair, const FlowsAt& flows);
+WarpedAt warp_with_neighbours_to(const PairFlows& pair, const FlowsAt& flows);
 
 // The in-between at t, CV_32FC3 0..1. A frame's weight is (1 - t) or t, times (1 - kOcclusionTrust)
 // where the other frame alone sees the sample. The check also fires where the flow is merely wrong

@@ -34,7 +34,7 @@ class LearnedPair : public FlowPair {
     }
     torch::NoGradGuard no_grad;  // not InferenceMode: a network in training is evaluated between its steps
     const FlowsAt flows = flows_at(flows_, t);
-    return media::tensor_to_image(synthesize(*net_, interpolation_inputs(flows_, flows, warp_to(flows_, flows), t))[0]);
+    return media::tensor_to_image(synthesize(*net_, interpolation_inputs(flows_, flows, warp_with_neighbours_to(flows_, flows), t))[0]);
   }
 
  private:
