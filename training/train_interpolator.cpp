@@ -82,7 +82,8 @@ Sprite random_sprite(const std::vector<cv::Mat>& photos, std::mt19937_64& rng) {
   return s;
 }
 
-// The frame at time tau in [0, 1]: the canvas through the camera, then the sprites where they are.
+// The frame at time tau (A at 0, B at 1; the frames before and after at -1 and 2): the canvas through
+// the camera, then the sprites where they are.
 cv::Mat photo_frame(const cv::Mat& canvas, const cv::Vec4d& camera, const std::vector<Sprite>& sprites, double tau) {
   const cv::Point2f centre(canvas.cols / 2.0f, canvas.rows / 2.0f);
   cv::Mat m = cv::getRotationMatrix2D(centre, tau * camera[2], 1 + tau * camera[3]);
@@ -127,6 +128,8 @@ Triplet world_triplet(std::mt19937_64& rng) {
   world::SampleOptions options;
   options.video = true;
   const world::SceneSpec spec = world::sample_spec(world_rng, options);
+  // 17 frames, as the evaluation renders them (so k = 1 moves as far as its even/odd protocol does; a
+  // pair k apart moves half as far as it did over the 9 frames rendered before neighbours were used).
   constexpr int kFrames = 17;
   const std::vector<cv::Mat> frames = world::render_video(world::layout_video(spec, kFrames, world_rng), kSide);
   const int k = 1 + int(rng() % 4), first = int(rng() % uint64_t(kFrames - 2 * k));

@@ -16,6 +16,9 @@ constexpr float kOccludedWeight = 0.05f;
 // Grey-level gradient (Sobel on 0..1 levels, blurred) from which a pixel's acceleration is trusted.
 constexpr double kTexturedGradient = 0.3;
 
+// The neighbours' time gaps (in units of the pair's interval) that a parabola is fitted through.
+constexpr double kMinNeighbourGap = 0.25, kMaxNeighbourGap = 4;
+
 cv::Mat grey(const cv::Mat& rgb8) {
   cv::Mat g;
   cv::cvtColor(rgb8, g, cv::COLOR_RGB2GRAY);
@@ -195,10 +198,10 @@ cv::Mat half_acceleration(const cv::Mat& frame, const cv::Mat& flow, const cv::M
   // frames is not motion: the acceleration counts in proportion to the local gradient, fully from
   // kTexturedGradient up. (Measured: ShapeWorld's flat shapes, 50.17 dB along straight lines, fell to
   // 47.28 on parabolas everywhere, 48.76 with this; Megamind 40.21 -> 40.16.)
-  cv::Mat grey, gx, gy, gradient;
-  cv::cvtColor(frame, grey, cv::COLOR_RGB2GRAY);
-  cv::Sobel(grey, gx, CV_32F, 1, 0);
-  cv::Sobel(grey, gy, CV_32F, 0, 1);
+  cv::Mat levels, gx, gy, gradient;
+  cv::cvtColor(frame, levels, cv::COLOR_RGB2GRAY);
+  cv::Sobel(levels, gx, CV_32F, 1, 0);
+  cv::Sobel(levels, gy, CV_32F, 0, 1);
   cv::magnitude(gx, gy, gradient);
   cv::GaussianBlur(gradient, gradient, cv::Size(0, 0), 2);
   cv::Mat weight = cv::min(gradient * (1.0 / kTexturedGradient), 1.0);
@@ -215,9 +218,12 @@ cv::Mat displacement_at(const cv::Mat& flow, const cv::Mat& half_acc, double tra
 
 void FlowPair::set_neighbours(const FramePair* before, const FramePair* after, double before_gap, double after_gap) {
   // The pair (P, A) holds A -> P as its flow_ba, the pair (B, N) holds B -> N as its flow_ab: each
-  // flow of a video is found once.
-  const auto* b = dynamic_cast<const FlowPair*>(before);
-  const auto* n = dynamic_cast<const FlowPair*>(after);
+  // flow of a video is found once. A neighbour much nearer or farther in time than the pair's own
+  // interval is left out: the parabola's acceleration divides by the gap (a repeated timestamp would
+  // make it infinite) and a far one says little about the motion between A and B.
+  auto usable = [](double gap) { return gap >= kMinNeighbourGap && gap <= kMaxNeighbourGap; };
+  const auto* b = usable(before_gap) ? dynamic_cast<const FlowPair*>(before) : nullptr;
+  const auto* n = usable(after_gap) ? dynamic_cast<const FlowPair*>(after) : nullptr;
   flows_.before = b ? b->flows().a : cv::Mat();
   flows_.after = n ? n->flows().b : cv::Mat();
   flows_.flow_a_before = b ? b->flows().flow_ba : cv::Mat();

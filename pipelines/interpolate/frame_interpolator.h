@@ -24,7 +24,8 @@ class FramePair {
   virtual cv::Mat at(double t) const = 0;
   // In a video, the pairs either side, (P, A) and (B, N), made by the same interpolator (nullptr where
   // there is none, or across a scene cut), and the P-A and B-N intervals in units of A-B: a method
-  // may follow motion through them. Set before at().
+  // may follow motion through them (the flow methods leave out a neighbour whose interval is under a
+  // quarter or over four times A-B's). Set before at().
   virtual void set_neighbours(const FramePair* /*before*/, const FramePair* /*after*/, double /*before_gap*/,
                               double /*after_gap*/) {}
 };

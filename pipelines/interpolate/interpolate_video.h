@@ -1,6 +1,7 @@
 // `jielong interpolate`: more frames in a video (x2, x4, x8, or any frame rate such as 24 -> 60),
-// or the frame between two pictures. Streams: four source frames and three pair studies in memory at
-// a time, whatever the length (each pair follows motion through the pairs either side). Output frame k is shown at k / fps from the first frame's time; each is
+// or the frame between two pictures. Streams: a window of four source frames and their three pair
+// studies (each pair follows motion through the pairs either side, and keeps their frames and flows
+// while it is drawn) in memory at a time, whatever the length. Output frame k is shown at k / fps from the first frame's time; each is
 // drawn at its time between the source frames around it (so a rate that is not a multiple works, and
 // so does variable frame rate input). Scene cuts are not interpolated across (the frame before the
 // cut is held); exact duplicate frames (a clip animated "on twos") are skipped, so the motion is

@@ -103,6 +103,10 @@ TEST_CASE("interpolation: motion that speeds up follows the frames before and af
   CHECK(curved_psnr > straight_psnr + 3);  // measured: 41.5 against 37.8
   CHECK(cv::norm(pair->at(0), a, cv::NORM_INF) == 0);
   CHECK(cv::norm(pair->at(1), b, cv::NORM_INF) == 0);
+  // Neighbours at a repeated timestamp or far away in time are left out: a straight line, no NaN.
+  const auto odd_gaps = classic->pair(a, b);
+  odd_gaps->set_neighbours(leading.get(), trailing.get(), 0, 100);
+  CHECK(cv::norm(odd_gaps->at(0.5), straight->at(0.5), cv::NORM_INF) == 0);
 
   // A video does the same: its pairs are linked to their neighbours as they stream through.
   test::TempDir dir;
@@ -166,6 +170,11 @@ TEST_CASE("interpolate video: frame counts and times for --factor and --fps, cut
     REQUIRE(out.size() == 24);
     CHECK(cv::norm(out[11], spliced[5], cv::NORM_INF) == 0);  // the in-between at the cut repeats the frame before it
     CHECK(cv::norm(out[9], spliced[4], cv::NORM_INF) > 0);    // elsewhere frames are drawn
+    // ... and the pair before the cut follows the pair before it, not the other scene.
+    const auto classic = make_interpolator("classic", store);
+    const auto leading = classic->pair(spliced[3], spliced[4]), last = classic->pair(spliced[4], spliced[5]);
+    last->set_neighbours(leading.get(), nullptr, 1, 1);
+    CHECK(cv::norm(out[9], last->at(0.5), cv::NORM_INF) == 0);
   }
   SECTION("duplicate frames are skipped and the motion spread over their span") {
     std::vector<cv::Mat> twos;
