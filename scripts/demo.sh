@@ -32,8 +32,9 @@ run convert "$out/frames" -o "$out/frames.gif" --fps 10 --width 192
 run convert "$samples/tree.avi" -o "$out/tree_still.png" --start 1.5
 
 # Frame interpolation: the 10 fps clip drawn at 25 fps (2.5x the frames, optical flow, its sound
-# kept), and the picture halfway between two of its frames.
+# kept; and by the shipped learned interpolator), and the picture halfway between two of its frames.
 run interpolate "$out/vtest.mp4" --fps 25 -o "$out/vtest_interpolated_25fps.mp4"
+run interpolate "$out/vtest.mp4" --fps 25 --method learned -o "$out/vtest_interpolated_25fps_learned.mp4"
 run interpolate --frames "$out/frames/frame_0001.png" "$out/frames/frame_0002.png" --t 0.5 -o "$out/frames_between_1_and_2.png"
 
 # Audio out of the video, in every format.
