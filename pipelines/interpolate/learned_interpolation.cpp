@@ -126,7 +126,8 @@ torch::Tensor synthesize(models::InterpolationNetImpl& net, const InterpolationI
   const torch::Tensor near = (wa * from_a + wb * from_b) / (wa + wb).clamp_min(1e-6);
   // The frames one interval further out, where known, weighed in by up to kMaxFarWeight: two more
   // looks at what the pair sees, which averages away what changes at random from frame to frame
-  // (noise, leaves; measured on tree.avi, a fixed quarter gained 0.2 dB and cost Megamind 0.4).
+  // (noise, leaves). A fixed quarter gained tree.avi 0.2 dB and cost Megamind 0.4 (a prototype's
+  // measurement, docs/benchmarks.md), so the network decides where.
   const torch::Tensor known = has_before + has_after;
   const torch::Tensor far = (has_before * before_at_t + has_after * after_at_t) / known.clamp_min(1);
   const torch::Tensor far_weight = out.narrow(1, 8, 1).clamp(0, kMaxFarWeight) * (known > 0);
