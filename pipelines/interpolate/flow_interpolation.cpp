@@ -131,6 +131,43 @@ FlowsAt resolve(const Splat& s) {
   return out;
 }
 
+// Half the acceleration c of each pixel of `frame` (CV_32FC3) on the parabola x(s) = v s + c s^2
+// through its flow to the other frame (s = 1) and its flow to a frame `gap` intervals on the far side
+// (s = -gap); empty without the latter.
+cv::Mat half_acceleration(const cv::Mat& frame, const cv::Mat& flow, const cv::Mat& flow_back, double gap) {
+  if (flow_back.empty()) return cv::Mat();
+  // x(s) = v s + c s^2 with x(1) = flow and x(-gap) = flow_back: c = (flow_back + gap flow) / (gap (1 + gap)).
+  const cv::Mat c = (flow_back + flow * gap) * (1.0 / (gap * (1 + gap)));
+  // Where the frame is flat, DIS's flow is filled in from around, and what changes in it between
+  // frames is not motion: the acceleration counts in proportion to the local gradient, fully from
+  // kTexturedGradient up. (Measured: ShapeWorld's flat shapes, 50.17 dB along straight lines, fell to
+  // 47.28 on parabolas everywhere, 48.76 with this; Megamind 40.21 -> 40.16.)
+  cv::Mat levels, gx, gy, gradient;
+  cv::cvtColor(frame, levels, cv::COLOR_RGB2GRAY);
+  cv::Sobel(levels, gx, CV_32F, 1, 0);
+  cv::Sobel(levels, gy, CV_32F, 0, 1);
+  cv::magnitude(gx, gy, gradient);
+  cv::GaussianBlur(gradient, gradient, cv::Size(0, 0), 2);
+  cv::Mat weight = cv::min(gradient * (1.0 / kTexturedGradient), 1.0);
+  cv::Mat weight2;
+  cv::merge(std::vector<cv::Mat>{weight, weight}, weight2);
+  return c.mul(weight2);
+}
+
+// Where each pixel of a frame is at `travelled` (0..1) of its way to the other frame: on the parabola
+// with that half acceleration, or on a straight line where it is empty. CV_32FC2 displacements.
+cv::Mat displacement_at(const cv::Mat& flow, const cv::Mat& half_acc, double travelled) {
+  const float s = float(travelled);
+  if (half_acc.empty()) return flow * s;
+  return flow * s + half_acc * (s * s - s);
+}
+
+// Sets the accelerations from the neighbours' flows and gaps (both ways of adding neighbours end here).
+void follow_neighbours(PairFlows& pair) {
+  pair.acceleration_a = half_acceleration(pair.a, pair.flow_ab, pair.flow_a_before, pair.before_gap);
+  pair.acceleration_b = half_acceleration(pair.b, pair.flow_ba, pair.flow_b_after, pair.after_gap);
+}
+
 cv::Mat endpoint(const PairFlows& pair, double t) {  // exactly A or B, as given
   cv::Mat out;
   (t <= 0 ? pair.a : pair.b).convertTo(out, CV_8UC3, 255.0);
@@ -173,11 +210,6 @@ void add_neighbours(PairFlows& pair, const cv::Mat& before_rgb8, const cv::Mat& 
   follow_neighbours(pair);
 }
 
-void follow_neighbours(PairFlows& pair) {
-  pair.acceleration_a = half_acceleration(pair.a, pair.flow_ab, pair.flow_a_before, pair.before_gap);
-  pair.acceleration_b = half_acceleration(pair.b, pair.flow_ba, pair.flow_b_after, pair.after_gap);
-}
-
 PairFlows estimate_pair_flows(const cv::Mat& a_rgb8, const cv::Mat& b_rgb8) {
   PairFlows p;
   a_rgb8.convertTo(p.a, CV_32FC3, 1.0 / 255);
@@ -188,32 +220,6 @@ PairFlows estimate_pair_flows(const cv::Mat& a_rgb8, const cv::Mat& b_rgb8) {
   p.occluded_a = occlusions(p.flow_ab, p.flow_ba);
   p.occluded_b = occlusions(p.flow_ba, p.flow_ab);
   return p;
-}
-
-cv::Mat half_acceleration(const cv::Mat& frame, const cv::Mat& flow, const cv::Mat& flow_back, double gap) {
-  if (flow_back.empty()) return cv::Mat();
-  // x(s) = v s + c s^2 with x(1) = flow and x(-gap) = flow_back: c = (flow_back + gap flow) / (gap (1 + gap)).
-  const cv::Mat c = (flow_back + flow * gap) * (1.0 / (gap * (1 + gap)));
-  // Where the frame is flat, DIS's flow is filled in from around, and what changes in it between
-  // frames is not motion: the acceleration counts in proportion to the local gradient, fully from
-  // kTexturedGradient up. (Measured: ShapeWorld's flat shapes, 50.17 dB along straight lines, fell to
-  // 47.28 on parabolas everywhere, 48.76 with this; Megamind 40.21 -> 40.16.)
-  cv::Mat levels, gx, gy, gradient;
-  cv::cvtColor(frame, levels, cv::COLOR_RGB2GRAY);
-  cv::Sobel(levels, gx, CV_32F, 1, 0);
-  cv::Sobel(levels, gy, CV_32F, 0, 1);
-  cv::magnitude(gx, gy, gradient);
-  cv::GaussianBlur(gradient, gradient, cv::Size(0, 0), 2);
-  cv::Mat weight = cv::min(gradient * (1.0 / kTexturedGradient), 1.0);
-  cv::Mat weight2;
-  cv::merge(std::vector<cv::Mat>{weight, weight}, weight2);
-  return c.mul(weight2);
-}
-
-cv::Mat displacement_at(const cv::Mat& flow, const cv::Mat& half_acc, double travelled) {
-  const float s = float(travelled);
-  if (half_acc.empty()) return flow * s;
-  return flow * s + half_acc * (s * s - s);
 }
 
 void FlowPair::set_neighbours(const FramePair* before, const FramePair* after, double before_gap, double after_gap) {

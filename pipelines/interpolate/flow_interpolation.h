@@ -31,24 +31,14 @@ struct PairFlows {
   cv::Mat before, after;
   cv::Mat flow_a_before, flow_b_after;
   double before_gap = 1, after_gap = 1;
-  // From those (follow_neighbours): half the acceleration of A's and of B's pixels, empty where the
-  // neighbour is not known (a straight path).
+  // From those: half the acceleration of A's and of B's pixels on their parabolas, trusted where the
+  // frame has texture; empty where the neighbour is not known (a straight path).
   cv::Mat acceleration_a, acceleration_b;
 };
 PairFlows estimate_pair_flows(const cv::Mat& a_rgb8, const cv::Mat& b_rgb8);
 // The neighbours' part of a study found directly (the trainer's way; a video takes them from the
 // neighbouring pairs, FlowPair::set_neighbours). Either frame may be empty: none on that side.
 void add_neighbours(PairFlows& pair, const cv::Mat& before_rgb8, const cv::Mat& after_rgb8);
-// Sets the accelerations from the neighbours' flows and gaps (both ways of adding neighbours call it).
-void follow_neighbours(PairFlows& pair);
-
-// Half the acceleration c of each pixel of `frame` (CV_32FC3) on the parabola x(s) = v s + c s^2
-// through its flow to the other frame (s = 1) and its flow to a frame `gap` intervals on the far side
-// (s = -gap), trusted only where the frame has texture; empty without the latter.
-cv::Mat half_acceleration(const cv::Mat& frame, const cv::Mat& flow, const cv::Mat& flow_back, double gap);
-// Where each pixel of a frame is at `travelled` (0..1) of its way to the other frame: on the parabola
-// with that half acceleration, or on a straight line where it is empty. CV_32FC2 displacements.
-cv::Mat displacement_at(const cv::Mat& flow, const cv::Mat& half_acc, double travelled);
 
 // A pair studied by optical flow (the classic and learned methods): the study, and its neighbours'.
 class FlowPair : public FramePair {
