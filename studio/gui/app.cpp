@@ -10,7 +10,6 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <set>
 #include <vector>
 
 #include "core/error.h"
@@ -34,18 +33,20 @@ void on_drop(GLFWwindow* window, int count, const char** paths) {
 
 // ImGui 1.86 reads the keys' state once a frame, so a key pressed and released between two frames
 // (a quick tap while a frame is slow, a chord typed by a script) is never seen and its shortcut is
-// lost. Such a release is held back until a frame has seen the key down. (ImGui 1.87's input queue
-// does this itself; Debian ships 1.86.) The mouse needs nothing: the backend already keeps a click.
+// lost; nor is Ctrl+Enter if Ctrl goes up before the next frame. So once a key has gone down since
+// the last frame, every release that follows is held back until a frame has seen the keys as they
+// were. (ImGui 1.87's input queue does this itself; Debian ships 1.86.) The mouse needs nothing: the
+// backend already keeps a click.
 struct HeldKeyReleases {
   GLFWkeyfun imgui_callback = nullptr;
-  std::set<int> pressed;                  // keys pressed since the last frame
-  std::vector<std::array<int, 3>> held;   // key, scancode, mods of each release held back
+  bool pressed = false;                  // a key went down since the last frame
+  std::vector<std::array<int, 3>> held;  // key, scancode, mods of each release held back
 };
 HeldKeyReleases key_releases;
 
 void on_key(GLFWwindow* window, int key, int scancode, int action, int mods) {
-  if (action == GLFW_PRESS) key_releases.pressed.insert(key);
-  if (action == GLFW_RELEASE && key_releases.pressed.count(key)) return key_releases.held.push_back({key, scancode, mods});
+  if (action == GLFW_PRESS) key_releases.pressed = true;
+  if (action == GLFW_RELEASE && key_releases.pressed) return key_releases.held.push_back({key, scancode, mods});
   if (key_releases.imgui_callback) key_releases.imgui_callback(window, key, scancode, action, mods);
 }
 
@@ -54,7 +55,7 @@ void release_held_keys(GLFWwindow* window) {
   for (const auto& [key, scancode, mods] : key_releases.held)
     if (key_releases.imgui_callback) key_releases.imgui_callback(window, key, scancode, GLFW_RELEASE, mods);
   key_releases.held.clear();
-  key_releases.pressed.clear();
+  key_releases.pressed = false;
 }
 
 // Closes what was opened, in reverse, however run_studio leaves.
@@ -104,7 +105,7 @@ void run_studio(models::ModelStore& store, const StudioOptions& options) {
   ImGui::StyleColorsDark();
   ImGui::GetStyle().WindowRounding = 0;
   ImGui_ImplGlfw_InitForOpenGL(session.window, true);
-  key_releases = {glfwSetKeyCallback(session.window, on_key), {}, {}};  // keys reach ImGui through on_key
+  key_releases = {glfwSetKeyCallback(session.window, on_key), false, {}};  // keys reach ImGui through on_key
   ImGui_ImplOpenGL3_Init("#version 330 core");
   session.backends = true;
 

@@ -252,8 +252,10 @@ TEST_CASE("studio: generate, inpaint, upscale, save and undo with real X input",
 
     // Generate with MaskGIT, a fixed seed, from the keyboard.
     studio.replace_text("prompt", prompt);
-    studio.click("random_seed");  // off: the seed field takes the seed
+    studio.click("random_seed");  // off: the seed field takes the seed (it is disabled until then)
+    studio.wait_for_state("the random seed off", [](const json& s) { return s["random_seed"] == false; }, 10);
     studio.replace_text("seed", "2");
+    studio.wait_for_state("seed 2", [](const json& s) { return s["seed"] == 2; }, 10);
     studio.tap("ctrl+Return");
     json state = studio.wait_jobs(2);
     REQUIRE(state["message_is_error"] == false);
@@ -374,7 +376,9 @@ TEST_CASE("studio: generate, inpaint, upscale, save and undo with real X input",
     CHECK(state["method"] == "diffusion");
     CHECK(state["random_seed"] == false);
 
-    // Again, with a look at the live preview; then Esc cancels it and the studio says so.
+    // Again, with a look at the live preview; then Esc cancels it and the studio says so. (A batch
+    // of 16 again: the reused parameters are one picture's, whose render can end before the Esc.)
+    studio.set_slider("batch_count", "16");
     studio.click("generate");
     studio.wait_for_state("a preview", [](const json& s) { return s.value("showing_preview", false); }, 30);
     check_screenshot(studio.screenshot("06-live-preview"), studio);
