@@ -6,10 +6,12 @@
 
 #include "core/error.h"
 #include "media_io/image.h"
+#include "media_io/tensor_image.h"
 #include "media_io/video.h"
 #include "models/checkpoint.h"
 #include "models/interpolation_net.h"
 #include "models/model_store.h"
+#include "models/runtime.h"
 #include "pipelines/interpolate/frame_interpolator.h"
 #include "pipelines/interpolate/interpolate_eval.h"
 #include "pipelines/interpolate/interpolate_video.h"
@@ -244,6 +246,39 @@ TEST_CASE("interpolation scores: the even/odd protocol on ShapeWorld videos", "[
   CHECK(classic.videos == 10);
   CHECK(classic.ground_truth_pass == 1.0);
   CHECK(classic.psnr > blend.psnr + 5);
+}
+
+TEST_CASE("learned interpolation: the network redraws only the tiles where the frames disagree", "[pipelines]") {
+  // 256 x 192: twelve tiles of 64; the square moves within the top-left one over a still background.
+  const cv::Mat background = test::test_pattern(256, 192, 4);
+  const cv::Mat a = square_over(background, 24), b = square_over(background, 40);
+  models::InterpolationNetConfig config;
+  config.channels = {8, 16};  // it sees 9 pixels around: its windows' 16-pixel margins hide their edges
+  auto net = std::make_shared<models::InterpolationNetImpl>(config);
+  {
+    torch::NoGradGuard no_grad;
+    torch::manual_seed(3);
+    for (torch::Tensor& p : net->parameters()) p.normal_(0, 0.03);  // a network that changes things
+  }
+  const auto pair = learned_interpolator(net)->pair(a, b);
+  const cv::Mat learned = pair->at(0.5), classic = classic_interpolator()->pair(a, b)->at(0.5);
+  const cv::Rect moving(0, 0, 64, 64);
+  cv::Mat outside = cv::Mat::ones(a.size(), CV_8U);
+  outside(moving).setTo(0);
+  cv::Mat differs;
+  cv::absdiff(learned, classic, differs);
+  cv::cvtColor(differs, differs, cv::COLOR_RGB2GRAY);
+  CHECK(cv::countNonZero(differs(moving)) > 100);
+  CHECK(cv::countNonZero(differs & outside) == 0);
+  // The redrawn tile is what the network draws over the whole frame (away from the frame's edges,
+  // where a window repeats the edge and the whole frame's convolutions pad with zeros).
+  const PairFlows& flows = dynamic_cast<const FlowPair&>(*pair).flows();
+  const FlowsAt at = flows_at(flows, 0.5);
+  torch::NoGradGuard no_grad;
+  const BFloat16Autocast autocast(cpu_has_bfloat16());
+  const cv::Mat whole = media::tensor_to_image(synthesize(*net, interpolation_inputs(flows, at, warp_with_neighbours_to(flows, at), 0.5))[0]);
+  const cv::Rect inner(16, 16, 48, 48);
+  CHECK(cv::norm(learned(inner), whole(inner), cv::NORM_INF) <= 2);
 }
 
 TEST_CASE("learned interpolation: an untrained network is the classic method, and its checkpoint is found by name", "[pipelines]") {
