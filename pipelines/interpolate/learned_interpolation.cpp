@@ -88,7 +88,10 @@ InterpolationInputs windows_of(const PairFlows& pair, const FlowsAt& flows, cons
   }
   InterpolationInputs out = concatenate(items);
   // The warps read the whole frames, as they are (no copy: they outlive the synthesis).
-  auto view = [](const cv::Mat& m) { return torch::from_blob(const_cast<float*>(m.ptr<float>()), {1, m.rows, m.cols, 3}, torch::kFloat32).permute({0, 3, 1, 2}); };
+  auto view = [](const cv::Mat& m) {
+    CV_Assert(m.type() == CV_32FC3 && m.isContinuous());
+    return torch::from_blob(const_cast<float*>(m.ptr<float>()), {1, m.rows, m.cols, 3}, torch::kFloat32).permute({0, 3, 1, 2});
+  };
   out.frame_a = view(pair.a);
   out.frame_b = view(pair.b);
   out.origin = torch::empty({int64_t(tiles.size()), 2});

@@ -145,8 +145,13 @@ class Studio {
     }
   }
   void move(cv::Point p) const { xdo("mousemove " + std::to_string(p.x) + " " + std::to_string(p.y)); }
+  // Where the widget is once the studio has drawn what came before (typing a prompt shows and hides
+  // an unknown-word line below it as the words form, moving the widgets under it), and a frame has
+  // seen the pointer over it before the button goes down.
   void click(const std::string& widget) const {
+    settle();
     move(centre(widget));
+    settle();
     xdo("mousedown 1");
     xdo("mouseup 1");
     settle();
@@ -174,6 +179,7 @@ class Studio {
   }
   // Ctrl+click turns an ImGui slider into a text field.
   void set_slider(const std::string& widget, const std::string& value) const {
+    settle();
     move(centre(widget));
     xdo("keydown ctrl mousedown 1");
     xdo("mouseup 1 keyup ctrl");
