@@ -248,6 +248,26 @@ TEST_CASE("interpolation scores: the even/odd protocol on ShapeWorld videos", "[
   CHECK(classic.psnr > blend.psnr + 5);
 }
 
+TEST_CASE("interpolation scores: at x4 each drawn frame is compared with the real one at its t", "[pipelines]") {
+  // A fade: frame i is grey level 10 i, so the cross-fade between kept frames 4k and 4k + 4 at
+  // t = j / 4 is exactly frame 4k + j, and any other frame would be 10 or more levels off.
+  std::vector<cv::Mat> frames;
+  for (int i = 0; i <= 12; ++i) frames.push_back(cv::Mat(16, 16, CV_8UC3, cv::Scalar::all(10 * i)));
+  models::ModelStore store;
+  const auto blend = make_interpolator("blend", store);
+  const InterpolationScore x4 = score_interpolation(frames, *blend, 4);
+  CHECK(x4.frames == 9);  // 3 pairs of kept frames, 3 drawn between each
+  REQUIRE(x4.psnr_at.size() == 3);
+  for (double p : x4.psnr_at) CHECK(p > 100);
+  // At x2 (kept 0, 2, ..., 12) the same holds with one drawn frame a pair.
+  const InterpolationScore x2 = score_interpolation(frames, *blend);
+  CHECK(x2.frames == 6);
+  CHECK(x2.psnr > 100);
+  CHECK_THAT(test::error_of([&] { score_interpolation(frames, *blend, 3); }), Contains("must be 2, 4 or 8"));
+  CHECK_THAT(test::error_of([&] { score_interpolation(std::vector<cv::Mat>(frames.begin(), frames.begin() + 8), *blend, 8); }),
+             Contains("at least 9 frames"));
+}
+
 TEST_CASE("learned interpolation: the network redraws only the tiles where the frames disagree", "[pipelines]") {
   // 256 x 192: twelve tiles of 64; the square moves within the top-left one over a still background.
   const cv::Mat background = test::test_pattern(256, 192, 4);
