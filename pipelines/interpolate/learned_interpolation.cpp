@@ -159,6 +159,8 @@ InterpolationInputs interpolation_inputs(const PairFlows& pair, const FlowsAt& f
   x.b = from_mat(pair.b);
   x.to_a = from_mat(flows.to_a);
   x.to_b = from_mat(flows.to_b);
+  x.a_at_t = from_mat(warped.from_a);
+  x.b_at_t = from_mat(warped.from_b);
   x.a_unseen = from_mat(warped.a_unseen);
   x.b_unseen = from_mat(warped.b_unseen);
   x.before_at_t = from_mat(has_before ? warped.from_before : warped.from_a);
@@ -177,6 +179,7 @@ InterpolationInputs concatenate(const std::vector<InterpolationInputs>& items) {
     out.*field = torch::cat(parts);
   };
   for (auto field : {&InterpolationInputs::a, &InterpolationInputs::b, &InterpolationInputs::to_a, &InterpolationInputs::to_b,
+                     &InterpolationInputs::a_at_t, &InterpolationInputs::b_at_t,
                      &InterpolationInputs::a_unseen, &InterpolationInputs::b_unseen, &InterpolationInputs::before_at_t,
                      &InterpolationInputs::after_at_t, &InterpolationInputs::has_before, &InterpolationInputs::has_after,
                      &InterpolationInputs::t})
@@ -206,6 +209,7 @@ torch::Tensor synthesize(models::InterpolationNetImpl& net, const InterpolationI
     return ph || pw ? F::pad(v, F::PadFuncOptions({0, pw, 0, ph}).mode(torch::kReplicate)) : v;
   };
   const torch::Tensor a = pad(x.a), b = pad(x.b), to_a = pad(x.to_a), to_b = pad(x.to_b);
+  const torch::Tensor a_at_t = pad(x.a_at_t), b_at_t = pad(x.b_at_t);  // (the classic study's warps: no need to warp again)
   const torch::Tensor a_unseen = pad(x.a_unseen), b_unseen = pad(x.b_unseen);
   const torch::Tensor before_at_t = pad(x.before_at_t), after_at_t = pad(x.after_at_t);
   auto plane = [&](const torch::Tensor& per_item) {
@@ -215,7 +219,6 @@ torch::Tensor synthesize(models::InterpolationNetImpl& net, const InterpolationI
   const torch::Tensor has_before = plane(x.has_before), has_after = plane(x.has_after);
   // The warps read whole frames: the given ones, or the items themselves.
   const torch::Tensor source_a = x.frame_a.defined() ? x.frame_a : a, source_b = x.frame_b.defined() ? x.frame_b : b;
-  const torch::Tensor a_at_t = warp_tensor(source_a, to_a, x.origin), b_at_t = warp_tensor(source_b, to_b, x.origin);
   const torch::Tensor features = torch::cat({a, b, a_at_t, b_at_t, to_a / kFlowScale, to_b / kFlowScale, a_unseen, b_unseen, plane(x.t),
                                              before_at_t, after_at_t, has_before, has_after},
                                             1);

@@ -19,6 +19,7 @@ namespace jl {
 struct InterpolationInputs {
   torch::Tensor a, b;                // [N, 3]: the two frames, 0..1
   torch::Tensor to_a, to_b;          // [N, 2]: from the in-between to each frame, pixels (x, y)
+  torch::Tensor a_at_t, b_at_t;      // [N, 3]: A and B warped to t along them (WarpedAt::from_a, from_b)
   torch::Tensor a_unseen, b_unseen;  // [N, 1]: warped to t
   // [N, 3]: the frames before A and after B warped to t (WarpedAt::from_before, from_after), and [N]:
   // 1 where that frame is known (0: the tensor is A's or B's own warp, and counts for nothing).
