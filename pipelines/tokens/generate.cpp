@@ -55,7 +55,7 @@ std::vector<cv::Mat> generate_images(const TokenModels& models, const std::vecto
   if (!models.generator->config.causal) {
     MaskGitOptions options = maskgit_options(params);
     options.preview = decode.preview;
-    GuidedTransformer model(*models.generator, cond, uncond, params.guidance());
+    GuidedTransformer model(*models.generator, cond, uncond, params.guidance(), /*bfloat16=*/true);
     const int64_t n = models.generator->config.image_tokens();
     grid = decode_maskgit(model, torch::zeros({count, n}, torch::kLong), torch::ones({count, n}, torch::kBool), options,
                           generators, callbacks);

@@ -1,10 +1,12 @@
 #include "pipelines/tokens/guided_transformer.h"
 
+#include "models/runtime.h"
+
 namespace jl::tokens {
 
 GuidedTransformer::GuidedTransformer(models::TokenTransformerImpl& model, const Condition& cond,
-                                     const Condition& uncond, double scale)
-    : model_(model), scale_(scale), batch_(cond.features.size(0)) {
+                                     const Condition& uncond, double scale, bool bfloat16)
+    : model_(model), scale_(scale), bfloat16_(bfloat16 && cpu_has_bfloat16()), batch_(cond.features.size(0)) {
   if (scale_ == 1.0) {
     features_ = cond.features;
     padding_ = cond.padding;
@@ -22,19 +24,32 @@ torch::Tensor GuidedTransformer::guided(const torch::Tensor& raw) const {
 
 torch::Tensor GuidedTransformer::logits(const torch::Tensor& tokens) {
   const torch::Tensor both = scale_ == 1.0 ? tokens : torch::cat({tokens, tokens});
-  return guided(model_.forward(features_, padding_, both));
+  torch::Tensor raw;
+  {
+    const BFloat16Autocast autocast(bfloat16_);
+    raw = model_.forward(features_, padding_, both);
+  }
+  return guided(raw.to(torch::kFloat32));  // (guidance in bfloat16 would move logits of ~10 by ~0.1)
 }
 
 torch::Tensor GuidedTransformer::decode(const torch::Tensor& inputs) {
   if (!cache_.capacity()) restart();
   const torch::Tensor both = scale_ == 1.0 ? inputs : torch::cat({inputs, inputs});
-  return guided(model_.decode(cache_, both));
+  torch::Tensor raw;
+  {
+    const BFloat16Autocast autocast(bfloat16_);
+    raw = model_.decode(cache_, both);
+  }
+  return guided(raw.to(torch::kFloat32));
 }
 
 void GuidedTransformer::rollback(int64_t positions) {
   if (cache_.capacity() && positions < decoded()) cache_.length = model_.config.text_len + std::max<int64_t>(0, positions);
 }
 
-void GuidedTransformer::restart() { cache_ = model_.start(features_, padding_); }
+void GuidedTransformer::restart() {
+  const BFloat16Autocast autocast(bfloat16_);
+  cache_ = model_.start(features_, padding_);
+}
 
 }  // namespace jl::tokens

@@ -1,6 +1,11 @@
 // A token transformer with classifier-free guidance folded in: the prompt's rows and the negative
 // prompt's (or the empty prompt's) rows run as one batch, and every call returns the guided logits
 // uncond + scale * (cond - uncond). With scale 1 the unconditional rows are not run at all.
+// `bfloat16`: the transformer's matrix multiplies run in bfloat16 (where the CPU has it natively,
+// models/runtime.h), the logits come back in float32 before guidance and sampling. MaskGIT asks for
+// it: each of its passes runs every position and is bound by arithmetic (batches of 25: 2.2x faster,
+// docs/benchmarks.md); autoregressive decoding runs one position a pass, bound by per-operation
+// overhead, which the conversions only add to.
 #pragma once
 
 #include <torch/torch.h>
@@ -13,7 +18,8 @@ namespace jl::tokens {
 
 class GuidedTransformer : public CausalDecoder {
  public:
-  GuidedTransformer(models::TokenTransformerImpl& model, const Condition& cond, const Condition& uncond, double scale);
+  GuidedTransformer(models::TokenTransformerImpl& model, const Condition& cond, const Condition& uncond, double scale,
+                    bool bfloat16 = false);
 
   int64_t batch() const override { return batch_; }
   int64_t length() const override { return model_.config.image_tokens(); }
@@ -36,6 +42,7 @@ class GuidedTransformer : public CausalDecoder {
   models::TokenTransformerImpl& model_;
   torch::Tensor features_, padding_;  // cond rows, then uncond rows when guided
   double scale_;
+  bool bfloat16_;
   int64_t batch_;
   models::KVCache cache_;
 };

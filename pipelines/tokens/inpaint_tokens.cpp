@@ -39,7 +39,7 @@ std::vector<cv::Mat> inpaint_tokens(const cv::Mat& picture, const cv::Mat& mask,
   const Condition cond = encode_prompts(*text_encoder, std::vector<std::string>(size_t(count), p.prompt));
   const Condition uncond = encode_prompts(*text_encoder, std::vector<std::string>(size_t(count), p.negative_prompt));
   std::vector<at::Generator> generators = image_generators(p.seed, count);
-  GuidedTransformer model(*generator, cond, uncond, p.guidance());
+  GuidedTransformer model(*generator, cond, uncond, p.guidance(), /*bfloat16=*/true);
   MaskGitOptions options = maskgit_options(p);
   options.preview = tokenizer_preview(tokenizer);
   const torch::Tensor grid = decode_maskgit(model, known.expand({count, n}).contiguous(),
