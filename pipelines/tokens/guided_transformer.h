@@ -3,7 +3,7 @@
 // uncond + scale * (cond - uncond). With scale 1 the unconditional rows are not run at all.
 // `bfloat16`: the transformer's matrix multiplies run in bfloat16 (where the CPU has it natively,
 // models/runtime.h), the logits come back in float32 before guidance and sampling. MaskGIT asks for
-// it: each of its passes runs every position and is bound by arithmetic (batches of 25: 2.2x faster,
+// it: each of its passes runs every position and is bound by arithmetic (batches of 25: ~3x faster,
 // docs/benchmarks.md); autoregressive decoding runs one position a pass, bound by per-operation
 // overhead, which the conversions only add to.
 #pragma once
